@@ -1,0 +1,75 @@
+/*
+ * async.h - work off the loop thread, timers, and posting back to the loop.
+ *
+ * The loop thread must never block: a handler that needs to wait (disk, a
+ * slow library, a computation) submits work to the host's thread pool and
+ * answers from the completion callback. Since ABI 1.0.
+ */
+#ifndef CAMI_ASYNC_H
+#define CAMI_ASYNC_H
+
+#include <cami/host.h>
+#include <cami/plugin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * cami_work_submit - run work(ud) on a pool thread, then done(ud, status) on
+ * the loop thread. status is CAMI_OK, or CAMI_ESTATE when the host is
+ * shutting down and the work was cancelled before it ran.
+ * work() must not call the host except cami_log and cami_loop_post.
+ * Thread: loop. Errors: CAMI_EINVAL (NULL work or done), CAMI_ENOMEM.
+ * Ownership: ud stays the plugin's; free it in done.
+ */
+static inline int cami_work_submit(cami_plugin *self, cami_work_fn work,
+                                   cami_work_done_fn done, void *ud)
+{
+    return cami_host_->work_submit(self, work, done, ud);
+}
+
+/*
+ * cami_timer_start - call cb(timer, ud) on the loop thread after timeout_ms,
+ * then every repeat_ms (0: once). Returns the timer, or NULL on bad
+ * arguments/out of memory. A one-shot timer stays allocated until
+ * cami_timer_stop; stopping is always needed and frees it (also from its own
+ * callback). The host stops a plugin's remaining timers after its fini().
+ * Thread: loop.
+ */
+static inline cami_timer *cami_timer_start(cami_plugin *self, uint64_t timeout_ms,
+                                           uint64_t repeat_ms, cami_timer_fn cb, void *ud)
+{
+    return cami_host_->timer_start(self, timeout_ms, repeat_ms, cb, ud);
+}
+
+static inline void cami_timer_stop(cami_timer *timer)
+{
+    cami_host_->timer_stop(timer);
+}
+
+/*
+ * cami_loop_post - run cb(ud) soon on the loop thread of the worker that
+ * loaded `self`. The one host call that any thread may make (besides logging),
+ * e.g. from a library's own thread, to answer a deferred request.
+ * Errors: CAMI_EINVAL (NULL cb), CAMI_ENOMEM, CAMI_ESTATE (host stopping: cb
+ * will not run; the caller keeps ud).
+ */
+static inline int cami_loop_post(cami_plugin *self, cami_loop_fn cb, void *ud)
+{
+    return cami_host_->loop_post(self, cb, ud);
+}
+
+/*
+ * cami_now_ms - the loop's cached monotonic time in milliseconds, cheap to
+ * call. Thread: loop.
+ */
+static inline uint64_t cami_now_ms(const cami_plugin *self)
+{
+    return cami_host_->now_ms(self);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif
