@@ -1,0 +1,164 @@
+/* worker.c - see worker.h. */
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "async.h"
+#include "log.h"
+#include "metrics.h"
+
+typedef struct worker {
+    runtime *rt;
+    uv_loop_t *loop;
+    uv_signal_t sigterm, sigint, sighup;
+    uv_prepare_t flush;
+    uv_timer_t finish;      /* waits for pool work after plugins stopped */
+    uv_timer_t hard_stop;   /* a plugin that never finishes a request */
+    int stopping;
+    int exit_status;
+} worker;
+
+static void close_walk(uv_handle_t *h, void *ud)
+{
+    (void)ud;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void flush_access_log(uv_prepare_t *h)
+{
+    (void)h;
+    access_log_flush();
+}
+
+static void finish_check(uv_timer_t *t)
+{
+    worker *w = t->data;
+    /* Pool work of a plugin must complete before that plugin's fini. */
+    if (async_work_outstanding() > 0)
+        return;
+    uv_timer_stop(t);
+    runtime_fini_plugins(w->rt);
+    async_shutdown();
+    http_shutdown();
+    uv_walk(w->loop, close_walk, NULL);
+}
+
+static void on_drained(void *ud)
+{
+    worker *w = ud;
+    log_info("drained; stopping plugins");
+    runtime_stop_plugins(w->rt);
+    uv_timer_start(&w->finish, finish_check, 0, 10);
+}
+
+static void hard_stop(uv_timer_t *t)
+{
+    worker *w = t->data;
+    log_error("requests or pool work still unfinished 2 s after the drain timeout (a plugin "
+              "never answered?); exiting without them");
+    access_log_flush();
+    _exit(w->exit_status ? w->exit_status : 1);
+}
+
+static void begin_stop(worker *w, const char *why)
+{
+    if (w->stopping)
+        return;
+    w->stopping = 1;
+    log_info("%s: draining (up to %llu ms)", why, (unsigned long long)w->rt->drain_timeout_ms);
+    for (size_t i = 0; i < w->rt->nlisteners; i++)
+        listener_stop(w->rt->listeners[i]);
+    uv_timer_start(&w->hard_stop, hard_stop, w->rt->drain_timeout_ms + 2000, 0);
+    uv_unref((uv_handle_t *)&w->hard_stop);
+    http_drain(w->rt->drain_timeout_ms, on_drained, w);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    worker *w = h->data;
+    if (signum == SIGHUP) {
+        log_info("SIGHUP is handled by the main process; ignored by the worker");
+        return;
+    }
+    begin_stop(w, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+int worker_run(runtime *rt, unsigned slot)
+{
+    worker w;
+    memset(&w, 0, sizeof(w));
+    w.rt = rt;
+    log_set_worker((int)slot);
+    metrics_bind_worker(slot);
+    w.loop = uv_default_loop();
+    diag d;
+    diag_init(&d);
+    int rc = async_init(w.loop);
+    if (rc == 0)
+        rc = http_init(w.loop, &rt->limits);
+    if (rc != 0) {
+        log_error("cannot set up the event loop: %s", uv_strerror(rc));
+        return 1;
+    }
+    if (rt->access_log && access_log_open(rt->access_log) < 0) {
+        log_error("cannot open access log %s: %s", rt->access_log, strerror(errno));
+        return WORKER_EXIT_CONFIG;
+    }
+    if (runtime_init_plugins(rt, &d) || runtime_start_plugins(rt, &d)) {
+        diag_print(&d, stderr, "camid: ");
+        diag_free(&d);
+        runtime_stop_plugins(rt);
+        runtime_fini_plugins(rt);
+        return WORKER_EXIT_CONFIG;
+    }
+    diag_free(&d);
+    for (size_t i = 0; i < rt->nlisteners; i++) {
+        listener *l = rt->listeners[i];
+        listener_close_fds(l, (int)slot);
+        rc = listener_start(l, w.loop, slot);
+        if (rc != 0) {
+            log_error("listener '%s' (%s): %s", l->name, l->address, uv_strerror(rc));
+            return WORKER_EXIT_CONFIG;
+        }
+        log_info("listening on http://%s (listener '%s')", l->address, l->name);
+    }
+    uv_signal_init(w.loop, &w.sigterm);
+    uv_signal_init(w.loop, &w.sigint);
+    uv_signal_init(w.loop, &w.sighup);
+    w.sigterm.data = w.sigint.data = w.sighup.data = &w;
+    uv_signal_start(&w.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&w.sigint, on_signal, SIGINT);
+    uv_signal_start(&w.sighup, on_signal, SIGHUP);
+    /* The supervisor forked us with these blocked (see spawn()). */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    uv_timer_init(w.loop, &w.finish);
+    uv_timer_init(w.loop, &w.hard_stop);
+    w.finish.data = w.hard_stop.data = &w;
+    if (rt->access_log) {
+        uv_prepare_init(w.loop, &w.flush);
+        uv_prepare_start(&w.flush, flush_access_log);
+        uv_unref((uv_handle_t *)&w.flush);
+    }
+    log_info("worker ready (pid %d, %zu plugin(s), %zu route(s))", (int)getpid(),
+             rt->plugins.count, runtime_route_count(rt));
+    uv_run(w.loop, UV_RUN_DEFAULT);
+    access_log_close();
+    rc = uv_loop_close(w.loop);
+    if (rc != 0)
+        log_warn("event loop closed with handles still open: %s", uv_strerror(rc));
+    log_info("worker stopped");
+    return w.exit_status;
+}
