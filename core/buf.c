@@ -5,9 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* No buffer of ours is legitimately this large; refusing early keeps a
+ * corrupt length from turning into a giant allocation. */
+#define BUF_MAX ((size_t)1 << 34)
+
 int buf_reserve(buf *b, size_t extra)
 {
-    if (extra > ((size_t)-1) / 2 - b->len)
+    if (extra > BUF_MAX || b->len + extra > BUF_MAX)
         return -1;
     size_t need = b->len + extra + 1;
     if (need <= b->cap)

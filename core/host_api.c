@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "async.h"
+#include "bus/bus.h"
 #include "http/request.h"
 #include "log.h"
 #include "metrics.h"
@@ -317,4 +318,11 @@ const struct cami_host_api host_api_table = {
     .now_ms = h_now_ms,
     .service_provide = h_service_provide,
     .service_get = h_service_get,
+    .bus_publish = bus_publish,
+    .bus_subscribe = bus_subscribe,
+    .task_register = bus_task_register,
+    .task_submit = bus_task_submit,
+    .task_reply = bus_task_reply,
+    .task_fail = bus_task_fail,
+    .task_name = bus_task_name,
 };

@@ -20,9 +20,14 @@ core_libcamicore_la_SOURCES = \
 	core/http/listener.c core/http/listener.h \
 	core/http/date.c core/http/date.h \
 	core/http/core_routes.c core/http/core_routes.h \
-	core/buf.c core/buf.h
-core_libcamicore_la_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(LLHTTP_CFLAGS)
-core_libcamicore_la_LIBADD = $(LIBUV_LIBS) $(JANSSON_LIBS) $(LLHTTP_LIBS)
+	core/buf.c core/buf.h \
+	core/bus/bus.c core/bus/bus.h \
+	core/bus/topic.c core/bus/topic.h \
+	core/bus/frames.c core/bus/frames.h \
+	core/bus/zwatch.c core/bus/zwatch.h
+core_libcamicore_la_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(LLHTTP_CFLAGS) \
+	$(ZMQ_CFLAGS)
+core_libcamicore_la_LIBADD = $(LIBUV_LIBS) $(JANSSON_LIBS) $(LLHTTP_LIBS) $(ZMQ_LIBS)
 
 if BUNDLED_LLHTTP
 # Debian's node-llhttp C sources, compiled where they lie (see configure).

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bus/bus.h"
 #include "host_api.h"
 #include "loader.h"
 #include "log.h"
@@ -135,8 +136,10 @@ static int prepare(runtime *rt, const char *path, int check_only)
         if (!problems && check_only) {
             if (metrics_init(1) < 0)
                 diag_add(&d, "cannot map shared memory for metrics");
+            bus_init(NULL, &rt->bus);
             problems += runtime_init_plugins(rt, &d);
             runtime_fini_plugins(rt);
+            bus_free();
         }
     }
     diag_print(&d, stderr, "camid: ");

@@ -34,6 +34,7 @@ typedef struct worker_slot {
     uint64_t conns_rejected;
     int32_t running_plugin;
     int32_t pad_;
+    uint64_t counters[MC_COUNT];
     route_counters routes[METRICS_MAX_ROUTES];
 } worker_slot;
 
@@ -161,6 +162,33 @@ void metrics_conn_rejected(void)
 {
     if (g_mine)
         ADD(g_mine->conns_rejected, 1);
+}
+
+static const struct {
+    const char *name;
+    const char *help;
+} counter_info[MC_COUNT] = {
+    [MC_BUS_EVENTS_PUBLISHED] = {"camid_bus_events_published_total", "Events published by plugins."},
+    [MC_BUS_EVENTS_DELIVERED] = {"camid_bus_events_delivered_total", "Event deliveries to subscribers."},
+    [MC_BUS_EVENTS_OUT] = {"camid_bus_events_out_total", "Events sent to partner services."},
+    [MC_BUS_EVENTS_OUT_DROPPED] = {"camid_bus_events_out_dropped_total",
+                                   "Events not sent to partners: high-water mark reached."},
+    [MC_BUS_EVENTS_IN] = {"camid_bus_events_in_total", "Events received from partner services."},
+    [MC_BUS_EVENTS_IN_INVALID] = {"camid_bus_events_in_invalid_total",
+                                  "Malformed events from partners, dropped."},
+    [MC_BUS_TASKS_SUBMITTED] = {"camid_bus_tasks_submitted_total", "Tasks submitted (plugins and partners)."},
+    [MC_BUS_TASKS_COMPLETED] = {"camid_bus_tasks_completed_total", "Tasks answered with a result."},
+    [MC_BUS_TASKS_FAILED] = {"camid_bus_tasks_failed_total", "Tasks answered with an error by their handler."},
+    [MC_BUS_TASKS_REFUSED] = {"camid_bus_tasks_refused_total",
+                              "Tasks refused: malformed, not allowed, unknown or busy."},
+    [MC_BUS_TASKS_TIMED_OUT] = {"camid_bus_tasks_timed_out_total", "Tasks not answered in time."},
+    [MC_BUS_HANDLER_ERRORS] = {"camid_bus_handler_errors_total", "Event handlers that returned an error."},
+};
+
+void metrics_count(metric_counter c, uint64_t n)
+{
+    if (g_mine && c < MC_COUNT)
+        ADD(g_mine->counters[c], n);
 }
 
 void metrics_set_running_plugin(int plugin_index)
@@ -316,6 +344,15 @@ int metrics_render(buf *out)
                      "camid_workers %u\n",
                      (long long)open, (unsigned long long)total, (unsigned long long)rejected,
                      g_nslots);
+
+    for (int k = 0; k < MC_COUNT; k++) {
+        uint64_t sum = 0;
+        for (unsigned w = 0; w < g_nslots; w++)
+            sum += LOAD(g_slots[w].counters[k]);
+        rc |= buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counter_info[k].name,
+                         counter_info[k].help, counter_info[k].name, counter_info[k].name,
+                         (unsigned long long)sum);
+    }
 
     /* Per-plugin figures are the sums over each plugin's routes. */
     for (uint32_t i = 0; i < g_nroutes; i++) {

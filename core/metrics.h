@@ -42,6 +42,26 @@ void metrics_conn_opened(void);
 void metrics_conn_closed(void);
 void metrics_conn_rejected(void);   /* refused with 503: max_connections */
 
+/* Plain counters of subsystems other than HTTP (rendered with their HELP
+ * text by metrics_render). */
+typedef enum metric_counter {
+    MC_BUS_EVENTS_PUBLISHED = 0,
+    MC_BUS_EVENTS_DELIVERED,
+    MC_BUS_EVENTS_OUT,
+    MC_BUS_EVENTS_OUT_DROPPED,
+    MC_BUS_EVENTS_IN,
+    MC_BUS_EVENTS_IN_INVALID,
+    MC_BUS_TASKS_SUBMITTED,
+    MC_BUS_TASKS_COMPLETED,
+    MC_BUS_TASKS_FAILED,
+    MC_BUS_TASKS_REFUSED,
+    MC_BUS_TASKS_TIMED_OUT,
+    MC_BUS_HANDLER_ERRORS,
+    MC_COUNT
+} metric_counter;
+
+void metrics_count(metric_counter c, uint64_t n);
+
 /* Which plugin this worker is running code of, for crash reports. -1: none. */
 void metrics_set_running_plugin(int plugin_index);
 int metrics_running_plugin(unsigned slot);

@@ -83,10 +83,10 @@ int runtime_configure(runtime *rt, conf *c, diag *d)
     http_limits_default(&rt->limits);
     for (size_t i = 0; i < c->count; i++) {
         const char *n = c->sections[i].name;
-        if (strcmp(n, "camid") && strcmp(n, "http") && strncmp(n, "listener.", 9) &&
-            strncmp(n, "plugin.", 7)) {
+        if (strcmp(n, "camid") && strcmp(n, "http") && strcmp(n, "bus") &&
+            strncmp(n, "listener.", 9) && strncmp(n, "plugin.", 7)) {
             diag_at(d, c->sections[i].file, c->sections[i].line,
-                    "unknown section [%s]; expected [camid], [http], [listener.NAME] or "
+                    "unknown section [%s]; expected [camid], [http], [bus], [listener.NAME] or "
                     "[plugin.NAME]",
                     n);
             problems++;
@@ -129,6 +129,8 @@ int runtime_configure(runtime *rt, conf *c, diag *d)
     const char *pd = conf_value(cs, camid_schema, "plugin_dir");
     rt->plugin_dir = pd ? resolve_path(c, pd) : strdup(CAMI_PKGLIBDIR);
 
+    problems += bus_config_read(&rt->bus, c, d);
+
     const conf_section *hs = conf_section_get(c, "http");
     if (hs)
         problems += conf_check_section(hs, http_schema, NULL, "[http]", d);
@@ -160,12 +162,6 @@ int runtime_configure(runtime *rt, conf *c, diag *d)
             problems++;
             continue;
         }
-        listener **n = realloc(rt->listeners, (rt->nlisteners + 1) * sizeof(*n));
-        if (!n) {
-            listener_free(l);
-            diag_add(d, "out of memory");
-            return problems + 1;
-        }
         for (size_t k = 0; k < rt->nlisteners; k++) {
             if (listener_same_address(rt->listeners[k], l)) {
                 const conf_entry *e = conf_entry_get(s, "address");
@@ -174,6 +170,12 @@ int runtime_configure(runtime *rt, conf *c, diag *d)
                         rt->listeners[k]->name, addr);
                 problems++;
             }
+        }
+        listener **n = realloc(rt->listeners, (rt->nlisteners + 1) * sizeof(*n));
+        if (!n) {
+            listener_free(l);
+            diag_add(d, "out of memory");
+            return problems + 1;
         }
         rt->listeners = n;
         rt->listeners[rt->nlisteners++] = l;
@@ -297,6 +299,7 @@ void runtime_fini_plugins(runtime *rt)
         }
         async_timers_stop_all(p);
         services_drop(p);
+        bus_drop_plugin(p);
         host_api_forget_plugin(p);
         p->state = PLUGIN_LOADED;
     }
@@ -327,6 +330,7 @@ void runtime_free(runtime *rt)
     free(rt->listeners);
     free(rt->plugin_dir);
     free(rt->access_log);
+    bus_config_free(&rt->bus);
     if (rt->conf)
         conf_free(rt->conf);
     services_clear();

@@ -14,6 +14,7 @@
 #include "http/conn.h"
 #include "http/listener.h"
 #include "loader.h"
+#include "bus/bus.h"
 
 
 typedef struct runtime {
@@ -27,6 +28,7 @@ typedef struct runtime {
     char *plugin_dir;
     char *access_log;              /* NULL: off */
     int log_level;
+    bus_config bus;
     /* during init: the plugin whose init runs, and where problems go */
     struct cami_plugin *in_init;
     diag *init_diag;

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "async.h"
+#include "bus/bus.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -55,6 +56,8 @@ static void on_drained(void *ud)
     worker *w = ud;
     log_info("drained; stopping plugins");
     runtime_stop_plugins(w->rt);
+    /* Tasks still open are answered (their callbacks run) before any fini. */
+    bus_shutdown();
     uv_timer_start(&w->finish, finish_check, 0, 10);
 }
 
@@ -72,6 +75,14 @@ static void begin_stop(worker *w, const char *why)
     if (w->stopping)
         return;
     w->stopping = 1;
+    /* A second SIGTERM/SIGINT (Ctrl-C reaches the whole process group, and
+     * the supervisor forwards it too) must not find the default action once
+     * our signal handles are closed: keep them blocked until exit. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
     log_info("%s: draining (up to %llu ms)", why, (unsigned long long)w->rt->drain_timeout_ms);
     for (size_t i = 0; i < w->rt->nlisteners; i++)
         listener_stop(w->rt->listeners[i]);
@@ -111,11 +122,15 @@ int worker_run(runtime *rt, unsigned slot)
         log_error("cannot open access log %s: %s", rt->access_log, strerror(errno));
         return WORKER_EXIT_CONFIG;
     }
-    if (runtime_init_plugins(rt, &d) || runtime_start_plugins(rt, &d)) {
+    bus_init(w.loop, &rt->bus);
+    if (runtime_init_plugins(rt, &d) || bus_open(slot, rt->workers) < 0 ||
+        runtime_start_plugins(rt, &d)) {
         diag_print(&d, stderr, "camid: ");
         diag_free(&d);
         runtime_stop_plugins(rt);
+        bus_shutdown();
         runtime_fini_plugins(rt);
+        bus_free();
         return WORKER_EXIT_CONFIG;
     }
     diag_free(&d);
@@ -156,6 +171,7 @@ int worker_run(runtime *rt, unsigned slot)
              rt->plugins.count, runtime_route_count(rt));
     uv_run(w.loop, UV_RUN_DEFAULT);
     access_log_close();
+    bus_free();
     rc = uv_loop_close(w.loop);
     if (rc != 0)
         log_warn("event loop closed with handles still open: %s", uv_strerror(rc));

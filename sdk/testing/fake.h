@@ -60,6 +60,32 @@ typedef struct fake_service {
     int from_test;                /* offered by the test, not the plugin */
 } fake_service;
 
+/* A subscription of the plugin, and a task handler (the plugin's or the
+ * test's). */
+typedef struct fake_sub {
+    char *prefix;
+    cami_event_fn fn;
+    void *ud;
+} fake_sub;
+
+typedef struct fake_handler {
+    char *name;
+    cami_task_fn fn;
+    void *ud;
+    int from_test;
+} fake_handler;
+
+/* An event waiting for delivery. */
+typedef struct fake_event {
+    struct fake_event *next;
+    char *topic;
+    json_t *payload;
+} fake_event;
+
+/* Where a task is: waiting in the run queue, in its handler, pending (the
+ * handler returned CAMI_PENDING), or answered. */
+enum { TASK_QUEUED = 0, TASK_HANDLER, TASK_PENDING, TASK_DONE };
+
 typedef enum fake_phase {
     PHASE_NEW = 0,    /* configurable */
     PHASE_INIT,       /* in the plugin's init: routes and services allowed */
@@ -121,6 +147,27 @@ struct cami_request {
     fake_pairs out_headers;       /* Content-Type is kept here as well */
 };
 
+/* A task, kept until the host is freed (as requests are) so an answer after
+ * the answer is reported, not a crash. */
+struct cami_task {
+    cami_test_host *host;
+    struct cami_task *next;       /* all tasks, oldest first */
+    struct cami_task *qnext;      /* the run or the delivery queue */
+    char *name;
+    json_t *args;
+    int state;                    /* TASK_* */
+    int plugin_handler;           /* the plugin's handler runs it (not the test's) */
+    /* the submitter: the plugin (cb) or the test (from_test, reply) */
+    cami_reply_fn cb;
+    void *ud;
+    int from_test;
+    cami_test_reply reply;        /* the test's view; also the answer to deliver */
+    char *error;                  /* owned text behind reply.error */
+    uint64_t timeout;
+    uint64_t deadline;
+    int waiting;                  /* the submitter has not been answered yet */
+};
+
 struct cami_test_host {
     struct cami_plugin plugin;
     fake_phase phase;
@@ -148,6 +195,24 @@ struct cami_test_host {
 
     fake_service *services;
     size_t nservices;
+
+    fake_sub *subs;
+    size_t nsubs;
+    fake_handler *handlers;
+    size_t nhandlers;
+    fake_event *events_head;      /* waiting for delivery */
+    fake_event **events_tail;
+    cami_test_event *published;   /* what the plugin published */
+    size_t npublished;
+    struct cami_task *tasks;      /* all, oldest first */
+    struct cami_task **tasks_tail;
+    struct cami_task *run_head;   /* submitted, handler not run yet */
+    struct cami_task **run_tail;
+    struct cami_task *done_head;  /* answered, submitter not told yet */
+    struct cami_task **done_tail;
+    unsigned tasks_open;          /* queued or in a handler: max_pending_tasks */
+    uint64_t task_timeout;
+    unsigned max_pending;
 
     pthread_mutex_t log_lock;     /* logging may come from any thread */
     char *log;
@@ -247,5 +312,30 @@ const void *fake_service_get(cami_plugin *self, const char *name, uint32_t min_v
 int fake_service_add(cami_test_host *h, const char *name, uint32_t version, const void *iface,
                      size_t size, int from_test);
 void fake_services_free(cami_test_host *h);
+
+/* Bus (fake_bus.c). */
+void fake_bus_init(cami_test_host *h);
+int fake_bus_publish(cami_plugin *self, const char *topic, json_t *payload);
+int fake_bus_subscribe(cami_plugin *self, const char *prefix, cami_event_fn fn, void *ud);
+int fake_task_register(cami_plugin *self, const char *name, cami_task_fn fn, void *ud);
+int fake_task_submit(cami_plugin *self, const char *name, json_t *args, uint64_t timeout_ms,
+                     cami_reply_fn cb, void *ud);
+int fake_task_reply(cami_task *task, json_t *result);
+int fake_task_fail(cami_task *task, const char *error);
+const char *fake_task_name(const cami_task *task);
+/* Deliver queued events, run queued tasks, hand answers to submitters.
+ * Returns how many of these it did. */
+unsigned fake_bus_run(cami_test_host *h);
+/* 1 while a submitter waits for an answer (the loop must go on). */
+int fake_bus_waiting(const cami_test_host *h);
+/* The earliest reply deadline, or UINT64_MAX. */
+uint64_t fake_bus_next_deadline(const cami_test_host *h);
+/* Time out the submitters whose deadline is now or past. */
+void fake_bus_expire(cami_test_host *h);
+/* At stop, before fini: answer the submitters still waiting with
+ * CAMI_ESTATE. After fini: the number of tasks the plugin never answered. */
+void fake_bus_stop(cami_test_host *h);
+unsigned fake_bus_unanswered(const cami_test_host *h);
+void fake_bus_free(cami_test_host *h);
 
 #endif

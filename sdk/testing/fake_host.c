@@ -185,6 +185,13 @@ static const struct cami_host_api fake_api = {
     .now_ms = fake_now_ms,
     .service_provide = fake_service_provide,
     .service_get = fake_service_get,
+    .bus_publish = fake_bus_publish,
+    .bus_subscribe = fake_bus_subscribe,
+    .task_register = fake_task_register,
+    .task_submit = fake_task_submit,
+    .task_reply = fake_task_reply,
+    .task_fail = fake_task_fail,
+    .task_name = fake_task_name,
 };
 
 /* ---- descriptor check, as camid's loader does it -------------------------- */
@@ -264,6 +271,7 @@ cami_test_host *cami_test_host_new(cami_plugin_entry_fn entry)
     h->reqs_tail = &h->reqs;
     h->work_tail = &h->work_head;
     h->post_tail = &h->post_head;
+    fake_bus_init(h);
     h->now = 1000;   /* not 0: a plugin must not take 0 to mean "unset" */
     h->log_level = CAMI_LOG_DEBUG;
     h->echo = getenv("CAMI_TEST_VERBOSE") != NULL && strcmp(getenv("CAMI_TEST_VERBOSE"), "0") != 0;
@@ -354,7 +362,7 @@ int cami_test_host_start(cami_test_host *h)
 int cami_test_host_stop(cami_test_host *h)
 {
     cami_plugin *self;
-    unsigned left, timers;
+    unsigned left, timers, tasks;
 
     if (h == NULL || h->phase != PHASE_RUNNING)
         return 0;
@@ -367,8 +375,10 @@ int cami_test_host_stop(cami_test_host *h)
     (void)cami_test_host_run(h);
     if (self->desc.stop != NULL)
         self->desc.stop(self);
-    /* Work still outstanding completes before fini. */
+    /* Work still outstanding completes before fini; submitters still
+     * waiting for a task hear that the host stops, not silence. */
     (void)cami_test_host_run(h);
+    fake_bus_stop(h);
     h->phase = PHASE_DONE;
     if (self->desc.fini != NULL)
         self->desc.fini(self);
@@ -377,6 +387,10 @@ int cami_test_host_stop(cami_test_host *h)
     if (timers > 0)
         fake_violation(h, "%u one-shot timer(s) fired but were never stopped (each holds "
                           "memory until cami_timer_stop)", timers);
+    tasks = fake_bus_unanswered(h);
+    if (tasks > 0)
+        fake_violation(h, "%u task(s) never answered (cami_task_reply or cami_task_fail), "
+                          "even after stop", tasks);
     left = fake_requests_pending(h);
     if (left > 0)
         fake_violation(h, "%u pending request(s) never finished, even after stop", left);
@@ -392,6 +406,7 @@ void cami_test_host_free(cami_test_host *h)
     fake_routes_free(h);
     fake_loop_free(h);
     fake_services_free(h);
+    fake_bus_free(h);
     fake_config_free(h);
     fake_pairs_free(&h->set);
     pthread_mutex_destroy(&h->post_lock);

@@ -1,6 +1,7 @@
 /*
  * fake_loop.c - the fake host's event loop: timers on a virtual clock, work
- * run on the test's thread, and callbacks posted from any thread. Virtual
+ * run on the test's thread, callbacks posted from any thread, and the bus's
+ * turn (fake_bus.c). Virtual
  * time makes a test of "answer after 250 ms" exact and instant.
  */
 #include <stdlib.h>
@@ -214,17 +215,34 @@ static unsigned run_posts(cami_test_host *h)
 
 /* ---- running ---------------------------------------------------------------- */
 
+/* When a task's reply deadline comes before timer t (and not after limit),
+ * move the clock there and time the submitters out. A timer due at the same
+ * moment fires first: an answer that is exactly on time is on time. */
+static int deadline_first(cami_test_host *h, const cami_timer *t, uint64_t limit)
+{
+    uint64_t d = fake_bus_next_deadline(h);
+
+    if (d > limit || (t != NULL && t->due <= d))
+        return 0;
+    if (d > h->now)
+        h->now = d;
+    fake_bus_expire(h);
+    return 1;
+}
+
 int cami_test_host_run(cami_test_host *h)
 {
     uint64_t horizon = h->now + CAMI_TEST_RUN_HORIZON_MS;
     cami_timer *t;
 
     for (;;) {
-        if (run_posts(h) + run_work(h) > 0)
+        if (run_posts(h) + run_work(h) + fake_bus_run(h) > 0)
             continue;
-        if (fake_requests_pending(h) == 0 && !oneshot_armed(h))
+        if (fake_requests_pending(h) == 0 && !oneshot_armed(h) && !fake_bus_waiting(h))
             break;
         t = next_timer(h);
+        if (deadline_first(h, t, horizon))
+            continue;
         if (t == NULL || t->due > horizon)
             break;
         fire(h, t);
@@ -239,9 +257,11 @@ unsigned cami_test_host_advance(cami_test_host *h, uint64_t ms)
     cami_timer *t;
 
     for (;;) {
-        if (run_posts(h) + run_work(h) > 0)
+        if (run_posts(h) + run_work(h) + fake_bus_run(h) > 0)
             continue;
         t = next_timer(h);
+        if (deadline_first(h, t, target))
+            continue;
         if (t == NULL || t->due > target)
             break;
         fire(h, t);

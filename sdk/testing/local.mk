@@ -5,7 +5,8 @@ lib_LIBRARIES = sdk/testing/libcami-testing.a
 sdk_testing_libcami_testing_a_SOURCES = \
 	sdk/testing/fake.h sdk/testing/fake_host.c sdk/testing/fake_pairs.c \
 	sdk/testing/fake_config.c sdk/testing/fake_route.c sdk/testing/fake_request.c \
-	sdk/testing/fake_response.c sdk/testing/fake_loop.c sdk/testing/fake_service.c
+	sdk/testing/fake_response.c sdk/testing/fake_loop.c sdk/testing/fake_service.c \
+	sdk/testing/fake_bus.c
 # binutils warns about the "u" of automake's default "cru".
 sdk_testing_libcami_testing_a_AR = $(AR) cr
 sdk_testing_libcami_testing_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)

@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,14 @@ static struct {
     unsigned ticks, stops, finis, posts, works;
     cami_request *held;            /* the last request of GET/POST /hold */
     int last_rc;
+    int dup_task;
+    unsigned events_probe, events_all; /* per subscription */
+    char last_topic[64];
+    cami_task *task;               /* the last task of probe.hold */
+    unsigned replies;              /* reply callbacks run */
+    int reply_status;
+    json_t *reply_result;          /* a reference of our own */
+    char reply_error[200];
 } probe;
 
 static const int probe_iface = 7;  /* the service the probe provides */
@@ -134,6 +143,92 @@ static void on_tick(cami_timer *t, void *ud)
     probe.ticks++;
 }
 
+/* ---- the probe's bus: subscriptions, tasks, a reply callback ---- */
+
+static int on_probe_event(cami_plugin *self, const char *topic, json_t *payload, void *ud)
+{
+    probe.events_probe++;
+    (void)snprintf(probe.last_topic, sizeof probe.last_topic, "%s", topic);
+    return CAMI_OK;
+}
+
+static int on_any_event(cami_plugin *self, const char *topic, json_t *payload, void *ud)
+{
+    probe.events_all++;
+    return CAMI_OK;
+}
+
+static int on_event_fails(cami_plugin *self, const char *topic, json_t *payload, void *ud)
+{
+    return CAMI_EFAIL;
+}
+
+static int t_echo(cami_task *task, json_t *args, void *ud)
+{
+    return cami_task_reply(task, json_incref(args));
+}
+
+static int t_hold(cami_task *task, json_t *args, void *ud)
+{
+    probe.task = task;
+    return CAMI_PENDING;
+}
+
+static int t_fail(cami_task *task, json_t *args, void *ud)
+{
+    return cami_task_fail(task, "nope");
+}
+
+static int t_neg(cami_task *task, json_t *args, void *ud)
+{
+    return CAMI_EFAIL;
+}
+
+static int t_silent(cami_task *task, json_t *args, void *ud)
+{
+    return CAMI_OK;
+}
+
+static int t_name(cami_task *task, json_t *args, void *ud)
+{
+    int rc = cami_task_reply(task, json_string(cami_task_name(task)));
+
+    (void)cami_task_name(task);   /* gone after the answer */
+    return rc;
+}
+
+static void on_reply(cami_plugin *self, int status, json_t *result, const char *error, void *ud)
+{
+    probe.replies++;
+    probe.reply_status = status;
+    json_decref(probe.reply_result);
+    probe.reply_result = json_incref(result);
+    (void)snprintf(probe.reply_error, sizeof probe.reply_error, "%s", error ? error : "");
+}
+
+static int probe_bus_init(cami_plugin *self)
+{
+    static const struct {
+        const char *name;
+        cami_task_fn fn;
+    } tasks[] = {
+        { "probe.echo", t_echo }, { "probe.hold", t_hold },     { "probe.fail", t_fail },
+        { "probe.neg", t_neg },   { "probe.silent", t_silent }, { "probe.name", t_name },
+    };
+    int rc;
+
+    if ((rc = cami_bus_subscribe(self, "probe.", on_probe_event, NULL)) != CAMI_OK ||
+        (rc = cami_bus_subscribe(self, "probe.fail", on_event_fails, NULL)) != CAMI_OK ||
+        (rc = cami_bus_subscribe(self, "", on_any_event, NULL)) != CAMI_OK)
+        return rc;
+    for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++) {
+        rc = cami_task_register(self, tasks[i].name, tasks[i].fn, NULL);
+        if (rc != CAMI_OK)
+            return rc;
+    }
+    return probe.dup_task ? cami_task_register(self, "probe.echo", t_fail, NULL) : CAMI_OK;
+}
+
 static int probe_init(cami_plugin *self)
 {
     static const struct {
@@ -165,7 +260,7 @@ static int probe_init(cami_plugin *self)
         return rc;
     if (probe.clock_min > 0)
         probe.clock = cami_service_get(self, "clock", probe.clock_min, &probe.clock_size);
-    return CAMI_OK;
+    return probe_bus_init(self);
 }
 
 static int probe_start(cami_plugin *self)
@@ -276,6 +371,9 @@ static void table_is_complete(void **state)
     assert_true(CAMI_HAS(a, work_submit) && CAMI_HAS(a, timer_start) && CAMI_HAS(a, timer_stop) &&
                 CAMI_HAS(a, loop_post) && CAMI_HAS(a, now_ms));
     assert_true(CAMI_HAS(a, service_provide) && CAMI_HAS(a, service_get));
+    assert_true(CAMI_HAS(a, bus_publish) && CAMI_HAS(a, bus_subscribe) &&
+                CAMI_HAS(a, task_register) && CAMI_HAS(a, task_submit) &&
+                CAMI_HAS(a, task_reply) && CAMI_HAS(a, task_fail) && CAMI_HAS(a, task_name));
     cami_test_host_free(h);
 }
 
@@ -805,6 +903,303 @@ static void logging(void **state)
     assert_string_equal(cami_test_host_log(h), "error probe: shown\n");
 }
 
+/* ---- the bus ---------------------------------------------------------------------------- */
+
+static void events(void **state)
+{
+    cami_test_host *h = *state;
+    const cami_test_event *ev;
+    char long_topic[257];
+
+    assert_int_equal(cami_bus_publish(probe.self, "probe.a", json_pack("{s:i}", "n", 1)),
+                     CAMI_OK);
+    assert_int_equal(cami_bus_publish(probe.self, "other.b", json_true()), CAMI_OK);
+    /* never delivered from inside the publishing call */
+    assert_int_equal(probe.events_probe + probe.events_all, 0);
+    assert_int_equal(cami_test_host_events(h, &ev), 2);
+    assert_string_equal(ev[0].topic, "probe.a");
+    assert_int_equal(json_integer_value(json_object_get(ev[0].payload, "n")), 1);
+    assert_string_equal(ev[1].topic, "other.b");
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(probe.events_probe, 1);   /* "probe." matched probe.a only */
+    assert_string_equal(probe.last_topic, "probe.a");
+    assert_int_equal(probe.events_all, 2);     /* "" matches everything */
+
+    /* from elsewhere: delivered, not listed as the plugin's */
+    assert_int_equal(cami_test_host_publish(h, "probe.x", json_null()), CAMI_OK);
+    cami_test_host_advance(h, 0);
+    assert_int_equal(probe.events_probe, 2);
+    assert_int_equal(cami_test_host_events(h, &ev), 2);
+    cami_test_host_events_clear(h);
+    assert_int_equal(cami_test_host_events(h, &ev), 0);
+    assert_null(ev);
+
+    /* a failing subscriber is logged; the others still get the event */
+    assert_int_equal(cami_test_host_publish(h, "probe.fail", json_object()), CAMI_OK);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_log_has(h, "warn fake-host: plugin 'probe': event handler (subscribed to "
+                      "'probe.fail') failed on 'probe.fail' (-1)");
+    assert_int_equal(probe.events_probe, 3);
+    assert_int_equal(probe.events_all, 4);
+
+    /* bad topics and payloads are refused, and the payload is still taken */
+    memset(long_topic, 'a', 256);
+    long_topic[256] = '\0';
+    assert_int_equal(cami_bus_publish(probe.self, "", json_true()), CAMI_EINVAL);
+    assert_int_equal(cami_bus_publish(probe.self, "a b", json_object()), CAMI_EINVAL);
+    assert_int_equal(cami_bus_publish(probe.self, long_topic, json_object()), CAMI_EINVAL);
+    long_topic[255] = '\0';
+    assert_int_equal(cami_bus_publish(probe.self, long_topic, json_object()), CAMI_OK);
+    assert_int_equal(cami_bus_publish(probe.self, "probe.a", NULL), CAMI_EINVAL);
+    assert_int_equal(cami_test_host_publish(h, "x/y", json_object()), CAMI_EINVAL);
+    /* subscribing is for init */
+    assert_int_equal(cami_bus_subscribe(probe.self, "late.", on_any_event, NULL), CAMI_ESTATE);
+    assert_int_equal(cami_test_host_violations(h), 1);
+    assert_log_has(h, "cami_bus_subscribe(late.) outside init");
+}
+
+static void tasks_from_the_test(void **state)
+{
+    cami_test_host *h = *state;
+    const cami_test_reply *r;
+    uint64_t t0;
+
+    r = cami_test_task(h, "probe.echo", json_pack("{s:s}", "a", "b"), 0);
+    assert_non_null(r);
+    assert_int_equal(r->finished, 1);
+    assert_int_equal(r->status, CAMI_OK);
+    assert_int_equal(r->handler_result, CAMI_OK);
+    assert_string_equal(json_string_value(json_object_get(r->result, "a")), "b");
+    assert_null(r->error);
+    r = cami_test_task(h, "probe.echo", NULL, 0);   /* NULL args are {} */
+    assert_true(json_is_object(r->result) && json_object_size(r->result) == 0);
+
+    r = cami_test_task(h, "probe.fail", NULL, 0);
+    assert_int_equal(r->status, CAMI_EFAIL);
+    assert_string_equal(r->error, "nope");
+    assert_null(r->result);
+    r = cami_test_task(h, "probe.neg", NULL, 0);
+    assert_int_equal(r->status, CAMI_EFAIL);
+    assert_int_equal(r->handler_result, CAMI_EFAIL);
+    assert_string_equal(r->error, "the handler of task 'probe.neg' (plugin 'probe') failed (-1)");
+    assert_log_has(h, "plugin 'probe': handler of task 'probe.neg' failed (-1)");
+    r = cami_test_task(h, "nobody.home", NULL, 0);
+    assert_int_equal(r->status, CAMI_ENOENT);
+    assert_string_equal(r->error, "no plugin handles task 'nobody.home'");
+    assert_int_equal(r->handler_result, 0);
+    r = cami_test_task(h, "probe.name", NULL, 0);
+    assert_string_equal(json_string_value(r->result), "probe.name");
+    assert_int_equal(cami_test_host_violations(h), 1);
+    assert_log_has(h, "cami_task_name on task 'probe.name' after it was answered");
+    assert_null(cami_test_task(h, "bad name", NULL, 0));
+
+    /* a deferred answer arrives from the loop */
+    r = cami_test_task(h, "probe.hold", json_integer(3), 0);
+    assert_int_equal(r->finished, 0);
+    assert_int_equal(r->handler_result, CAMI_PENDING);
+    assert_int_equal(cami_task_reply(probe.task, json_string("later")), CAMI_OK);
+    assert_int_equal(r->finished, 1);
+    assert_string_equal(json_string_value(r->result), "later");
+
+    /* no answer: the submitter times out on the virtual clock, exactly */
+    t0 = cami_test_host_now(h);
+    r = cami_test_task(h, "probe.hold", NULL, 0);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(cami_test_host_now(h) - t0, 30000);   /* the default task_timeout */
+    assert_int_equal(r->status, CAMI_ETIMEDOUT);
+    assert_string_equal(r->error, "task 'probe.hold' was not answered within 30000 ms");
+    t0 = cami_test_host_now(h);
+    r = cami_test_task(h, "probe.hold", NULL, 250);
+    cami_test_host_advance(h, 249);
+    assert_int_equal(r->finished, 0);
+    cami_test_host_advance(h, 1);
+    assert_int_equal(r->status, CAMI_ETIMEDOUT);
+    assert_int_equal(cami_test_host_now(h) - t0, 250);
+    /* a late answer is allowed and dropped; a second one is a breach */
+    assert_int_equal(cami_task_reply(probe.task, json_true()), CAMI_OK);
+    assert_int_equal(r->status, CAMI_ETIMEDOUT);
+    assert_null(r->result);
+    assert_int_equal(cami_task_fail(probe.task, "again"), CAMI_ESTATE);
+    assert_int_equal(cami_test_host_violations(h), 2);
+    assert_log_has(h, "cami_task_fail on task 'probe.hold' after it was answered");
+    /* the task that timed out after 30 s was never answered: stop says so */
+    assert_int_equal(cami_test_host_stop(h), 0);
+    assert_int_equal(cami_test_host_violations(h), 3);
+    assert_log_has(h, "1 task(s) never answered");
+}
+
+static void reset_reply(void)
+{
+    json_decref(probe.reply_result);
+    probe.reply_result = NULL;
+    probe.replies = 0;
+    probe.reply_status = 99;
+    probe.reply_error[0] = '\0';
+}
+
+static int clock_task(cami_task *task, json_t *args, void *ud)
+{
+    if (ud == NULL)
+        return CAMI_ENOENT;
+    return cami_task_reply(task, json_integer(*(const int *)ud));
+}
+
+static void tasks_from_the_plugin(void **state)
+{
+    static const int clock_value = 42;
+    cami_test_host *h = new_host();
+    uint64_t t0;
+
+    assert_int_equal(cami_test_host_task_handler(h, "clock.now", clock_task,
+                                                 (void *)&clock_value), CAMI_OK);
+    assert_int_equal(cami_test_host_task_handler(h, "clock.now", clock_task, NULL), CAMI_EEXIST);
+    assert_int_equal(cami_test_host_task_handler(h, "clock.broken", clock_task, NULL), CAMI_OK);
+    assert_int_equal(cami_test_host_start(h), CAMI_OK);
+    assert_int_equal(cami_test_host_task_handler(h, "clock.late", clock_task, NULL),
+                     CAMI_ESTATE);
+    reset_reply();
+
+    /* the handler runs from the loop, the callback after it */
+    assert_int_equal(cami_task_submit(probe.self, "probe.echo", json_integer(5), 0, on_reply,
+                                      NULL), CAMI_OK);
+    assert_int_equal(probe.replies, 0);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(probe.replies, 1);
+    assert_int_equal(probe.reply_status, CAMI_OK);
+    assert_int_equal(json_integer_value(probe.reply_result), 5);
+    assert_string_equal(probe.reply_error, "");
+
+    /* a task the test handles, as another plugin would */
+    reset_reply();
+    assert_int_equal(cami_task_submit(probe.self, "clock.now", NULL, 0, on_reply, NULL), CAMI_OK);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(json_integer_value(probe.reply_result), 42);
+    reset_reply();
+    assert_int_equal(cami_task_submit(probe.self, "clock.broken", NULL, 0, on_reply, NULL),
+                     CAMI_OK);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(probe.reply_status, CAMI_EFAIL);
+    assert_string_equal(probe.reply_error, "the handler of task 'clock.broken' (the test) "
+                                           "failed (-2)");
+
+    reset_reply();
+    assert_int_equal(cami_task_submit(probe.self, "nobody.home", NULL, 0, on_reply, NULL),
+                     CAMI_OK);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(probe.reply_status, CAMI_ENOENT);
+    assert_string_equal(probe.reply_error, "no plugin handles task 'nobody.home'");
+    assert_null(probe.reply_result);
+
+    reset_reply();
+    assert_int_equal(cami_task_submit(probe.self, "probe.fail", NULL, 0, on_reply, NULL),
+                     CAMI_OK);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(probe.reply_status, CAMI_EFAIL);
+    assert_string_equal(probe.reply_error, "nope");
+
+    /* a timeout of its own; the callback runs once even if the answer comes */
+    reset_reply();
+    t0 = cami_test_host_now(h);
+    assert_int_equal(cami_task_submit(probe.self, "probe.hold", NULL, 700, on_reply, NULL),
+                     CAMI_OK);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(cami_test_host_now(h) - t0, 700);
+    assert_int_equal(probe.reply_status, CAMI_ETIMEDOUT);
+    assert_string_equal(probe.reply_error, "task 'probe.hold' was not answered within 700 ms");
+    assert_int_equal(cami_task_reply(probe.task, NULL), CAMI_OK);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(probe.replies, 1);
+
+    /* fire and forget: the handler runs, nobody is told */
+    reset_reply();
+    assert_int_equal(cami_task_submit(probe.self, "probe.echo", NULL, 0, NULL, NULL), CAMI_OK);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(probe.replies, 0);
+
+    /* refusals: the callback is not called, args are still taken */
+    assert_int_equal(cami_task_submit(probe.self, "", json_object(), 0, on_reply, NULL),
+                     CAMI_EINVAL);
+    assert_int_equal(cami_task_submit(probe.self, "a b", NULL, 0, on_reply, NULL), CAMI_EINVAL);
+    assert_int_equal(cami_task_register(probe.self, "probe.late", t_echo, NULL), CAMI_ESTATE);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(probe.replies, 0);
+    assert_int_equal(cami_test_host_violations(h), 1);
+    assert_log_has(h, "cami_task_register(probe.late) outside init");
+    reset_reply();
+    cami_test_host_free(h);
+}
+
+static void task_limits(void **state)
+{
+    cami_test_host *h = *state;
+    const cami_test_reply *a, *b, *c;
+    cami_task *first;
+
+    assert_int_equal(cami_test_host_bus_limits(h, 100, 0), CAMI_EINVAL);
+    assert_int_equal(cami_test_host_bus_limits(h, 0, 2), CAMI_EINVAL);
+    assert_int_equal(cami_test_host_bus_limits(h, 100, 2), CAMI_OK);
+    a = cami_test_task(h, "probe.hold", NULL, 0);
+    first = probe.task;
+    b = cami_test_task(h, "probe.hold", NULL, 0);
+    c = cami_test_task(h, "probe.echo", NULL, 0);
+    assert_int_equal(c->status, CAMI_EBUSY);
+    assert_string_equal(c->error, "too many tasks in progress (2): try again later");
+    assert_int_equal(c->handler_result, 0);
+    reset_reply();
+    assert_int_equal(cami_task_submit(probe.self, "probe.echo", json_object(), 0, on_reply,
+                                      NULL), CAMI_EBUSY);
+    /* an answer makes room */
+    assert_int_equal(cami_task_reply(first, NULL), CAMI_OK);
+    assert_true(json_is_null(a->result));
+    assert_int_equal(cami_task_submit(probe.self, "probe.echo", NULL, 0, on_reply, NULL),
+                     CAMI_OK);
+    assert_int_equal(cami_test_host_run(h), 0);
+    assert_int_equal(probe.reply_status, CAMI_OK);
+    /* the task_timeout set above applies */
+    assert_int_equal(b->status, CAMI_ETIMEDOUT);
+    assert_string_equal(b->error, "task 'probe.hold' was not answered within 100 ms");
+    assert_int_equal(cami_task_fail(probe.task, NULL), CAMI_OK);
+    a = cami_test_task(h, "probe.hold", NULL, 0);
+    assert_int_equal(cami_task_fail(probe.task, NULL), CAMI_OK);
+    assert_string_equal(a->error, "the task failed");
+    reset_reply();
+    assert_int_equal(cami_test_host_violations(h), 0);
+}
+
+static void task_contract(void **state)
+{
+    cami_test_host *h = new_host();
+    const cami_test_reply *r;
+
+    probe.dup_task = 1;
+    assert_int_equal(cami_test_host_start(h), CAMI_EEXIST);
+    assert_log_has(h, "task 'probe.echo' of plugin 'probe' is already handled by the plugin "
+                      "itself");
+    cami_test_host_free(h);
+
+    h = new_host();
+    assert_int_equal(cami_test_host_start(h), CAMI_OK);
+    r = cami_test_task(h, "probe.silent", NULL, 0);
+    assert_int_equal(r->status, CAMI_OK);   /* camid replies null */
+    assert_true(json_is_null(r->result));
+    assert_int_equal(cami_test_host_violations(h), 1);
+    assert_log_has(h, "handler of task 'probe.silent' returned CAMI_OK without answering");
+    /* stop tells a submitter still waiting (its deadline is past the run's
+     * horizon), and reports the task never answered */
+    r = cami_test_task(h, "probe.hold", NULL, 2 * CAMI_TEST_RUN_HORIZON_MS);
+    assert_int_equal(cami_test_host_stop(h), 0);
+    assert_int_equal(r->status, CAMI_ESTATE);
+    assert_string_equal(r->error, "camid is stopping");
+    assert_int_equal(cami_test_host_violations(h), 2);
+    assert_log_has(h, "1 task(s) never answered");
+    assert_null(cami_test_task(h, "probe.echo", NULL, 0));
+    assert_int_equal(cami_bus_publish(probe.self, "probe.a", json_object()), CAMI_ESTATE);
+    assert_int_equal(cami_task_submit(probe.self, "probe.echo", NULL, 0, on_reply, NULL),
+                     CAMI_ESTATE);
+    assert_int_equal(cami_test_host_publish(h, "probe.a", json_object()), CAMI_ESTATE);
+    cami_test_host_free(h);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -826,6 +1221,11 @@ int main(void)
         T(pending_never_finished),
         cmocka_unit_test(services),
         T(logging),
+        T(events),
+        T(tasks_from_the_test),
+        cmocka_unit_test(tasks_from_the_plugin),
+        T(task_limits),
+        cmocka_unit_test(task_contract),
     };
 #undef T
 

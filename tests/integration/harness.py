@@ -4,7 +4,8 @@ The tests start a real camid from the build tree on free ports, talk to it
 over real sockets and stop it with a signal. They need core/camid,
 plugins/.libs/hello.so and tests/plugins/.libs/testbed*.so in the build
 directory, which is $CAMI_TOP_BUILDDIR (set by `make check`) or the current
-directory.
+directory. The bus's tests also use core/camictl and tests/plugins/.libs/
+busbed.so; Camid(bus={...}) opens the [bus] endpoints on free ports.
 
 Environment:
   CAMI_TOP_BUILDDIR     the build directory (default: cwd)
@@ -16,7 +17,8 @@ Environment:
                         sanitizers, 8 under valgrind)
   CAMI_TEST_KEEP=1      keep the temporary config and log directories
 
-Only the standard library and python3-requests are used. Every socket
+Only the standard library, python3-requests and (for the bus) python3-zmq
+are used. Every socket
 operation and every wait has a deadline, so a test fails rather than hangs.
 """
 
@@ -41,6 +43,9 @@ CAMID = os.path.join(BUILDDIR, "core", "camid")
 PLUGIN_DIR = os.path.join(BUILDDIR, "plugins", ".libs")
 TEST_PLUGIN_DIR = os.path.join(BUILDDIR, "tests", "plugins", ".libs")
 HELLO_SO = os.path.join(PLUGIN_DIR, "hello.so")
+CAMICTL = os.path.join(BUILDDIR, "core", "camictl")
+# The [bus] keys that name an endpoint camid binds (each gets a free port).
+BUS_ENDPOINTS = ("events_out", "events_in", "tasks_in")
 
 WRAPPER = shlex.split(os.environ.get("CAMID_WRAPPER", ""))
 UNDER_VALGRIND = any(os.path.basename(w).startswith("valgrind") for w in WRAPPER)
@@ -211,11 +216,14 @@ class Camid:
     listeners: names; each gets a free port on 127.0.0.1.
     camid, http: extra keys for [camid] and [http].
     plugins: {name: {key: value}} for [plugin.NAME]; default hello+testbed.
+    bus: None (no [bus] section) or {key: value} for [bus]; events_out,
+         events_in and tasks_in get tcp://127.0.0.1:<free port> unless
+         given (a value of None leaves the key out).
     extra: more config text appended as is.
     """
 
     def __init__(self, listeners=("main",), camid=None, http=None, plugins=None,
-                 extra=""):
+                 extra="", bus=None):
         self.listener_names = list(listeners)
         self.camid_keys = {"workers": 1, "plugin_dir": PLUGIN_DIR,
                            "log_level": "info", "access_log": "on"}
@@ -223,6 +231,8 @@ class Camid:
         self.http_keys = dict(http or {})
         self.plugins = default_plugins() if plugins is None else plugins
         self.extra = extra
+        self.bus_keys = None if bus is None else dict(bus)
+        self.bus_ports = {}
         self.dir = tempfile.mkdtemp(prefix="camid-test-")
         self.config_path = os.path.join(self.dir, "camid.conf")
         self.stdout_path = os.path.join(self.dir, "stdout.log")
@@ -239,12 +249,27 @@ class Camid:
         for name in self.listener_names:
             sections.append(("listener." + name,
                              {"address": "127.0.0.1:%d" % self.ports[name]}))
+        if self.bus_keys is not None:
+            keys = {k: self.bus_endpoint(k) for k in self.bus_ports}
+            keys.update((k, v) for k, v in self.bus_keys.items() if v is not None)
+            sections.append(("bus", keys))
         for name, keys in self.plugins.items():
             sections.append(("plugin." + name, keys))
         return render_config(sections) + self.extra
 
     def port(self, listener="main"):
         return self.ports[listener]
+
+    def bus_endpoint(self, key):
+        """Where a partner connects to the [bus] endpoint key (events_out...)."""
+        if key in (self.bus_keys or {}) and self.bus_keys[key] is not None:
+            return self.bus_keys[key]
+        return "tcp://127.0.0.1:%d" % self.bus_ports[key]
+
+    def _bus_port_keys(self):
+        if self.bus_keys is None:
+            return []
+        return [k for k in BUS_ENDPOINTS if k not in self.bus_keys]
 
     def url(self, path, listener="main"):
         return "http://127.0.0.1:%d%s" % (self.ports[listener], path)
@@ -253,7 +278,10 @@ class Camid:
     def start(self, ready_timeout=10.0):
         last = None
         for _ in range(3):
-            self.ports = dict(zip(self.listener_names, free_ports(len(self.listener_names))))
+            bus_keys = self._bus_port_keys()
+            ports = free_ports(len(self.listener_names) + len(bus_keys))
+            self.ports = dict(zip(self.listener_names, ports))
+            self.bus_ports = dict(zip(bus_keys, ports[len(self.listener_names):]))
             with open(self.config_path, "w") as f:
                 f.write(self.config_text())
             self._spawn()
@@ -279,7 +307,9 @@ class Camid:
 
     def _wait_ready(self, timeout):
         deadline = time.monotonic() + timeout
-        pending = set(self.ports.values())
+        # With several workers, worker 0 binds the bus's endpoints; it may
+        # come up after another worker already serves HTTP.
+        pending = set(self.ports.values()) | set(self.bus_ports.values())
         while pending:
             if self.proc.poll() is not None:
                 self._forget()
@@ -386,6 +416,54 @@ class Camid:
             if found or time.monotonic() > deadline:
                 return found or None
             time.sleep(0.05)
+
+
+def run_camictl(config_path, args, timeout=20.0):
+    """Run core/camictl -c config_path ARGS...; a CompletedProcess with text
+    stdout/stderr. A sanitizer report on its stderr raises."""
+    try:
+        proc = subprocess.run([CAMICTL, "-c", config_path] + list(args),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              errors="replace", env=camid_env(), timeout=scaled(timeout))
+    except subprocess.TimeoutExpired as e:
+        raise AssertionError("camictl %s did not exit within %.0fs" %
+                             (" ".join(args), scaled(timeout))) from e
+    errors = memory_errors(proc.stderr)
+    if errors:
+        raise AssertionError("camictl %s: memory errors reported:\n%s" %
+                             (" ".join(args), "\n".join(errors)))
+    return proc
+
+
+_METRIC_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$")
+
+
+def metric_values(port, timeout=5.0):
+    """{name: sum over its samples} from GET /metrics on 127.0.0.1:port."""
+    with RawConn(port, timeout=timeout) as c:
+        r = c.request("GET", "/metrics")
+    if r.status != 200:
+        raise AssertionError("GET /metrics: %r" % r)
+    out = {}
+    for line in r.body.decode("utf-8").splitlines():
+        m = _METRIC_LINE.match(line)
+        if m and not line.startswith("#"):
+            out[m.group(1)] = out.get(m.group(1), 0) + float(m.group(3))
+    return out
+
+
+def wait_until(predicate, timeout, what, interval=0.02):
+    """Poll predicate() until it returns a true value (returned) or the
+    scaled timeout passes (AssertionError naming `what` and the last value)."""
+    deadline = time.monotonic() + scaled(timeout)
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s (last: %r)" %
+                                 (scaled(timeout), what, value))
+        time.sleep(interval)
 
 
 def _read_text(path):

@@ -136,10 +136,10 @@ static void test_desc_newer_major(void **state)
     desc.abi_major = CAMI_ABI_MAJOR + 1;
     desc.init = NULL;   /* not reported: another major's layout is unknown */
     check_desc(&desc, 1, &d);
-    assert_msg(&d, 0, fmt("plugin 'demo' (/p/demo.so) was built for CAMI ABI %d.0, this camid "
+    assert_msg(&d, 0, fmt("plugin 'demo' (/p/demo.so) was built for CAMI ABI %d.%d, this camid "
                           "provides ABI %d.%d: rebuild the plugin against the installed SDK "
                           "(pkg-config cami-sdk) or upgrade camid", CAMI_ABI_MAJOR + 1,
-                          CAMI_ABI_MAJOR, HOST_MINOR));
+                          CAMI_ABI_MINOR, CAMI_ABI_MAJOR, HOST_MINOR));
     diag_free(&d);
 }
 
@@ -510,7 +510,7 @@ static void test_open_good(void **state)
     assert_string_equal(p->desc.version, "1.2.3");
     assert_string_equal(p->desc.description, "Accepted by the loader");
     assert_int_equal(p->desc.magic, CAMI_PLUGIN_MAGIC);
-    assert_int_equal(p->desc.abi_minor, 0);   /* older than this host's: fine */
+    assert_int_equal(p->desc.abi_minor, CAMI_ABI_MINOR); /* older than this host's: fine */
     assert_non_null(p->desc.init);
     assert_non_null(p->desc.config_schema);
     assert_string_equal(p->desc.config_schema[1].key, "times");

@@ -7,6 +7,10 @@
  *   GET  /hello/slow?ms=N    the greeting, N ms later (a timer; no thread waits)
  *   GET  /hello/work         a computation run on the host's thread pool
  *
+ * and on the bus (docs/BUS.md):
+ *   task  hello.greet        {"name": "Ada"} -> {"message": "Hello, Ada!"}
+ *   event hello.greeted      the same payload, published each time the task runs
+ *
  * Build it against an installed SDK with the Makefile next to this file;
  * docs/PLUGIN-GUIDE.md walks through it.
  */
@@ -221,6 +225,34 @@ static int get_work(cami_request *req, void *ud)
     return CAMI_PENDING;
 }
 
+/* ---- task hello.greet, event hello.greeted ---------------------------------- */
+
+/* Partners, camictl and other plugins call it; args are borrowed. The
+ * answer is given before returning, so the handler returns CAMI_OK (a handler
+ * that answers later, from a timer or work, returns CAMI_PENDING). */
+static int task_greet(cami_task *task, json_t *args, void *ud)
+{
+    const char *name = json_string_value(json_object_get(args, "name"));
+    json_t *greeting;
+    int rc;
+
+    if (name == NULL)
+        return cami_task_fail(task, "args must be an object with a string \"name\", "
+                                    "e.g. {\"name\": \"Ada\"}");
+    /* jansson strings are valid UTF-8, so only memory can fail here. */
+    greeting = json_pack("{s:o}", "message", json_sprintf("%s, %s!", hello.greeting, name));
+    if (greeting == NULL)
+        return CAMI_ENOMEM;
+    /* Everyone listening hears what the caller gets. Both calls steal a
+     * reference: one for the event, one for the reply. Nobody modifies a
+     * payload (subscribers borrow it), so they can share the object. A lost
+     * event does not undo the greeting: log it and still answer. */
+    rc = cami_bus_publish(hello.self, "hello.greeted", json_incref(greeting));
+    if (rc != CAMI_OK)
+        cami_log(hello.self, CAMI_LOG_WARN, "cannot publish hello.greeted (%d)", rc);
+    return cami_task_reply(task, greeting);
+}
+
 /* ---- life cycle ---------------------------------------------------------- */
 
 static int hello_init(cami_plugin *self)
@@ -257,6 +289,12 @@ static int hello_init(cami_plugin *self)
                      routes[i].path, rc);
             return rc;
         }
+    }
+    /* A second plugin claiming the name makes the host refuse to load. */
+    rc = cami_task_register(self, "hello.greet", task_greet, NULL);
+    if (rc != CAMI_OK) {
+        cami_log(self, CAMI_LOG_ERROR, "cannot register task hello.greet (%d)", rc);
+        return rc;
     }
     /* Allocate last: after a failed init the host calls no fini to free it.
      * A greeting jansson cannot send is refused now, not on every request. */

@@ -342,6 +342,98 @@ static void work_cancelled_at_shutdown(void **state)
     assert_error(r, 503, "shutting down");
 }
 
+/* ---- task hello.greet, event hello.greeted --------------------------------------------- */
+
+static const cami_test_reply *greet_task(cami_test_host *h, json_t *args)
+{
+    const cami_test_reply *r = cami_test_task(h, "hello.greet", args, 0);
+
+    assert_non_null(r);
+    return r;
+}
+
+/* The reply and the one event published with it carry `message`. */
+static void assert_greeted(cami_test_host *h, const cami_test_reply *r, const char *message)
+{
+    const cami_test_event *ev;
+    json_t *want = json_pack("{s:s}", "message", message);
+
+    assert_int_equal(r->finished, 1);
+    assert_int_equal(r->status, CAMI_OK);
+    assert_int_equal(r->handler_result, CAMI_OK);
+    assert_true(json_equal(r->result, want));
+    assert_int_equal(cami_test_host_events(h, &ev), 1);
+    assert_string_equal(ev[0].topic, "hello.greeted");
+    assert_true(json_equal(ev[0].payload, want));
+    json_decref(want);
+    cami_test_host_events_clear(h);
+}
+
+static void task_greet_replies_and_publishes(void **state)
+{
+    cami_test_host *h = *state;
+
+    assert_greeted(h, greet_task(h, json_pack("{s:s}", "name", "Ada")), "Hello, Ada!");
+    /* Other keys are ignored; any UTF-8 name is fine. */
+    assert_greeted(h, greet_task(h, json_pack("{s:s,s:i}", "name", "caf\xc3\xa9", "n", 1)),
+                   "Hello, caf\xc3\xa9!");
+    assert_int_equal(cami_test_host_run(h), 0);
+}
+
+static void task_greet_uses_the_greeting(void **state)
+{
+    const char *config[] = { "greeting", "Bonjour", NULL };
+    cami_test_host *h = start(config);
+
+    assert_greeted(h, greet_task(h, json_pack("{s:s}", "name", "Ada")), "Bonjour, Ada!");
+    finish(h);
+}
+
+static void task_greet_refuses_bad_args(void **state)
+{
+    cami_test_host *h = *state;
+    json_t *bad[] = {
+        NULL,                                   /* {} */
+        json_pack("{s:i}", "name", 7),
+        json_pack("{s:n}", "name"),
+        json_pack("[s]", "Ada"),
+        json_string("Ada"),
+    };
+    const cami_test_event *ev;
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const cami_test_reply *r = greet_task(h, bad[i]);
+
+        assert_int_equal(r->finished, 1);
+        assert_int_equal(r->status, CAMI_EFAIL);
+        assert_null(r->result);
+        assert_string_equal(r->error, "args must be an object with a string \"name\", "
+                                      "e.g. {\"name\": \"Ada\"}");
+    }
+    /* A refused greeting is not announced. */
+    assert_int_equal(cami_test_host_events(h, &ev), 0);
+}
+
+static int other_greeter(cami_task *task, json_t *args, void *ud)
+{
+    return cami_task_reply(task, json_string("hi"));
+}
+
+static void task_greet_claimed_twice_is_refused(void **state)
+{
+    cami_test_host *h = cami_test_host_new(cami_plugin_entry);
+
+    assert_non_null(h);
+    /* The test stands in for another plugin that handles the same task. */
+    assert_int_equal(cami_test_host_task_handler(h, "hello.greet", NULL, NULL), CAMI_EINVAL);
+    assert_int_equal(cami_test_host_task_handler(h, "hello.greet", other_greeter, NULL),
+                     CAMI_OK);
+    assert_int_equal(cami_test_host_start(h), CAMI_EEXIST);
+    assert_non_null(strstr(cami_test_host_log(h), "cannot register task hello.greet"));
+    assert_int_equal(cami_test_host_violations(h), 0);
+    cami_test_host_free(h);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -366,6 +458,10 @@ int main(void)
         T(slow_is_drained_at_stop),
         T(work_answers_from_done),
         T(work_cancelled_at_shutdown),
+        T(task_greet_replies_and_publishes),
+        cmocka_unit_test(task_greet_uses_the_greeting),
+        T(task_greet_refuses_bad_args),
+        cmocka_unit_test(task_greet_claimed_twice_is_refused),
     };
 #undef T
 

@@ -15,7 +15,7 @@ extern "C" {
 /* The ABI this SDK describes. A host loads a plugin when the plugin's major
  * equals the host's and the plugin's minor is not newer than the host's. */
 #define CAMI_ABI_MAJOR 1
-#define CAMI_ABI_MINOR 0
+#define CAMI_ABI_MINOR 1
 
 /* "CAMI" in ASCII: the first field of every plugin descriptor. */
 #define CAMI_PLUGIN_MAGIC 0x43414D49u
@@ -44,7 +44,9 @@ enum cami_status {
     CAMI_ENOENT = -2,      /* no such key, service, parameter */
     CAMI_ESTATE = -77,     /* called in the wrong lifecycle phase or thread */
     CAMI_ENOTSUP = -95,    /* the host does not offer this service */
-    CAMI_EFAIL = -1        /* anything else; the host has logged why */
+    CAMI_EFAIL = -1,       /* anything else; the host has logged why */
+    CAMI_ETIMEDOUT = -110, /* no answer in time (bus, since ABI 1.1) */
+    CAMI_EBUSY = -16       /* a queue is full; try again later (bus, since ABI 1.1) */
 };
 
 /* Opaque handles. Their layout is the host's business and never public.
@@ -56,6 +58,8 @@ enum cami_status {
 typedef struct cami_plugin cami_plugin;
 typedef struct cami_request cami_request;
 typedef struct cami_timer cami_timer;
+/* One task being handled on the bus (see bus.h). Since ABI 1.1. */
+typedef struct cami_task cami_task;
 
 #ifdef __cplusplus
 }

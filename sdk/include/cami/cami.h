@@ -20,5 +20,6 @@
 #include <cami/http.h>
 #include <cami/async.h>
 #include <cami/service.h>
+#include <cami/bus.h>
 
 #endif

@@ -14,8 +14,8 @@
  *     CAMI_HAS(cami_host_, member) is true; the wrappers of such members check
  *     it and return CAMI_ENOTSUP (or NULL) on an older host.
  *
- * Planned appends (by this rule, not yet present): the ZeroMQ bus (1.1) and
- * the authenticated principal of a request.
+ * Appended so far: the message bus (1.1, bus.h). Planned: the authenticated
+ * principal of a request.
  */
 #ifndef CAMI_HOST_H
 #define CAMI_HOST_H
@@ -36,6 +36,11 @@ typedef void (*cami_work_done_fn)(void *ud, int status);
 /* Timer and loop callbacks, run on the loop thread. Since ABI 1.0. */
 typedef void (*cami_timer_fn)(cami_timer *timer, void *ud);
 typedef void (*cami_loop_fn)(void *ud);
+/* Bus callbacks, run on the loop thread; see bus.h. Since ABI 1.1. */
+typedef int (*cami_event_fn)(cami_plugin *self, const char *topic, json_t *payload, void *ud);
+typedef int (*cami_task_fn)(cami_task *task, json_t *args, void *ud);
+typedef void (*cami_reply_fn)(cami_plugin *self, int status, json_t *result, const char *error,
+                              void *ud);
 
 struct cami_host_api {
     uint32_t size;            /* sizeof(struct cami_host_api) in the host */
@@ -96,7 +101,17 @@ struct cami_host_api {
                            const void *iface, size_t iface_size);
     const void *(*service_get)(cami_plugin *self, const char *name,
                                uint32_t min_version, size_t *iface_size);
-    /* ---- append ABI 1.1 members below this line, never above ---- */
+
+    /* ---- ABI 1.1: the message bus (bus.h) ---- */
+    int (*bus_publish)(cami_plugin *self, const char *topic, json_t *payload);
+    int (*bus_subscribe)(cami_plugin *self, const char *prefix, cami_event_fn fn, void *ud);
+    int (*task_register)(cami_plugin *self, const char *name, cami_task_fn fn, void *ud);
+    int (*task_submit)(cami_plugin *self, const char *name, json_t *args, uint64_t timeout_ms,
+                       cami_reply_fn cb, void *ud);
+    int (*task_reply)(cami_task *task, json_t *result);
+    int (*task_fail)(cami_task *task, const char *error);
+    const char *(*task_name)(const cami_task *task);
+    /* ---- append ABI 1.2 members below this line, never above ---- */
 };
 
 /* True when the host table `api` has a usable `member`. Since ABI 1.0. */

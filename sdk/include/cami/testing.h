@@ -8,7 +8,7 @@
  * checked against the plugin's schema, the router (templates with {params},
  * literal segments first, GET answering HEAD, 404, 405 with Allow, 301 to the
  * slashed path), query and percent-decoding, deferred requests, timers on a
- * virtual clock, work, loop posts and services. Everything runs on the
+ * virtual clock, work, loop posts, services and the bus. Everything runs on the
  * calling (test) thread, so tests are deterministic and instant:
  *
  *   cami_test_host *h = cami_test_host_new(cami_plugin_entry);
@@ -132,10 +132,11 @@ void cami_test_request_abort(const cami_test_response *r);
 /*
  * cami_test_host_run - run the loop: posted callbacks, submitted work (the
  * work function, then its done callback, both on this thread) and timers,
- * whose deadlines the virtual clock jumps to, until no request is pending
- * and no one-shot timer is armed. Repeating timers fire only while there is
- * something else to wait for, and never past CAMI_TEST_RUN_HORIZON_MS from
- * the call. Returns the number of requests still pending (0 is the usual
+ * whose deadlines the virtual clock jumps to, and the bus (events, tasks,
+ * replies, reply timeouts), until no request is pending, no one-shot timer
+ * is armed and no submitter waits for a task's answer. Repeating timers fire
+ * only while there is something else to wait for, and never past
+ * CAMI_TEST_RUN_HORIZON_MS from the call. Returns the number of requests still pending (0 is the usual
  * expectation).
  */
 int cami_test_host_run(cami_test_host *h);
@@ -170,8 +171,10 @@ const void *cami_test_host_service(const cami_test_host *h, const char *name,
  * cami_test_host_stop - stop the plugin as camid's workers do: drain (run
  * the loop until pending requests finish; those still pending then see
  * cami_req_aborted() true and get another run), call the plugin's stop, run
- * the loop again so outstanding work completes, call fini, then stop the
- * plugin's remaining timers. Returns the number of requests the plugin left
+ * the loop again so outstanding work completes, answer every task
+ * submitter still waiting with CAMI_ESTATE, call fini, then stop the
+ * plugin's remaining timers. A task the plugin's handler never answered is
+ * a violation. Returns the number of requests the plugin left
  * unfinished (each also a violation). Calling it again, or before a
  * successful start, returns 0.
  */
@@ -199,6 +202,83 @@ void cami_test_host_log_level(cami_test_host *h, int level);
  * also an "error fake-host: contract: ..." line in the log). Assert it is 0
  * at the end of every test. Thread: any. */
 unsigned cami_test_host_violations(const cami_test_host *h);
+
+/* ---- the bus (bus.h), since ABI 1.1 ----------------------------------------
+ *
+ * The fake host runs an in-process bus as camid does between plugins: an
+ * event published by the plugin (or by the test, standing in for another
+ * plugin or a partner service) is delivered to every matching subscription
+ * by cami_test_host_run/advance, never from inside the publishing call; a
+ * task runs in the handler the plugin (or the test) registered, and its
+ * answer reaches the submitter's callback from the loop. Reply timeouts
+ * count on the virtual clock, so "no answer within 30 s" is instant to test.
+ * Defaults are camid's: task_timeout 30000 ms, max_pending_tasks 10000.
+ */
+
+/* camid's [bus] task_timeout and max_pending_tasks (both > 0), for the
+ * tasks submitted from now on. Errors: CAMI_EINVAL. */
+int cami_test_host_bus_limits(cami_test_host *h, uint64_t task_timeout_ms,
+                              unsigned max_pending_tasks);
+
+/*
+ * cami_test_host_task_handler - handle task `name` in the test, as another
+ * plugin would; fn calls cami_task_reply/cami_task_fail like a plugin's
+ * handler. Before start only. Errors: CAMI_EINVAL, CAMI_EEXIST, CAMI_ESTATE,
+ * CAMI_ENOMEM. A plugin registering the same name then fails its init with
+ * CAMI_EEXIST, as camid refuses a task claimed twice.
+ */
+int cami_test_host_task_handler(cami_test_host *h, const char *name, cami_task_fn fn,
+                                void *ud);
+
+/* An event the plugin published. Owned by the host. */
+typedef struct cami_test_event {
+    const char *topic;
+    json_t *payload;       /* borrowed */
+} cami_test_event;
+
+/*
+ * cami_test_host_events - the events the plugin published so far (through
+ * cami_bus_publish, accepted ones only), oldest first: sets *events to the
+ * array (NULL when empty) and returns its length. Valid until the plugin
+ * publishes again, cami_test_host_events_clear or cami_test_host_free.
+ */
+size_t cami_test_host_events(const cami_test_host *h, const cami_test_event **events);
+void cami_test_host_events_clear(cami_test_host *h);
+
+/*
+ * cami_test_host_publish - an event from elsewhere (another plugin, a
+ * partner service): delivered to the plugin's matching subscriptions by the
+ * next cami_test_host_run or _advance. payload is stolen. Not listed by
+ * cami_test_host_events. Errors: CAMI_EINVAL (bad topic, NULL payload),
+ * CAMI_ESTATE (not started, or stopped), CAMI_ENOMEM.
+ */
+int cami_test_host_publish(cami_test_host *h, const char *topic, json_t *payload);
+
+/* What a task submitted by the test got back. Owned by the host, valid until
+ * cami_test_host_free. */
+typedef struct cami_test_reply {
+    int finished;          /* 1 once answered (or timed out, or refused) */
+    int status;            /* CAMI_OK; CAMI_ENOENT (no handler), CAMI_EFAIL
+                              (the handler failed), CAMI_ETIMEDOUT,
+                              CAMI_EBUSY (max_pending_tasks reached),
+                              CAMI_ESTATE (the host stopped first) */
+    json_t *result;        /* CAMI_OK: the result (JSON null if the handler
+                              replied NULL); else NULL. Borrowed. */
+    const char *error;     /* else: the error text; NULL for CAMI_OK */
+    int handler_result;    /* what the handler returned; 0 if it never ran */
+} cami_test_reply;
+
+/*
+ * cami_test_task - submit task `name` with args (stolen; NULL means {}), as
+ * a partner service or camictl would. The handler runs at once, like a
+ * request's (then .finished is 1 when it answered before returning); a
+ * deferred answer arrives from cami_test_host_run/advance, or the task times
+ * out after timeout_ms of virtual time (0: task_timeout). Returns the reply,
+ * or NULL with the reason on stderr when the host is not running or the
+ * name is not 1-255 bytes of [A-Za-z0-9._-].
+ */
+const cami_test_reply *cami_test_task(cami_test_host *h, const char *name, json_t *args,
+                                      uint64_t timeout_ms);
 
 #ifdef __cplusplus
 }
