@@ -325,4 +325,7 @@ const struct cami_host_api host_api_table = {
     .task_reply = bus_task_reply,
     .task_fail = bus_task_fail,
     .task_name = bus_task_name,
+    .event_topic = bus_event_topic,
+    .event_json = bus_event_json,
+    .event_text = bus_event_text,
 };

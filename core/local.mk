@@ -24,6 +24,7 @@ core_libcamicore_la_SOURCES = \
 	core/bus/bus.c core/bus/bus.h \
 	core/bus/topic.c core/bus/topic.h \
 	core/bus/frames.c core/bus/frames.h \
+	core/bus/jsoncheck.c core/bus/jsoncheck.h \
 	core/bus/zwatch.c core/bus/zwatch.h
 core_libcamicore_la_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(JANSSON_CFLAGS) $(LLHTTP_CFLAGS) \
 	$(ZMQ_CFLAGS)

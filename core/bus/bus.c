@@ -424,15 +424,69 @@ int bus_publish(cami_plugin *self, const char *topic, json_t *payload)
     return enqueue_event(topic, len, payload);
 }
 
-/* Call every matching subscriber. topic must be NUL-terminated. Only from
- * the top of the loop (pump or socket watcher), never inside a plugin call. */
-static void deliver(const char *topic, size_t len, json_t *payload)
+/* What subscribers get: the payload as the publisher gave it (JSON from a
+ * plugin, checked text from a partner); the other form is made on demand,
+ * once, and shared by the subscribers of this delivery. */
+struct cami_event {
+    const char *topic;
+    const char *text;
+    size_t len;
+    char *text_owned;
+    json_t *json;
+    int json_owned;
+    int json_failed;
+    json_error_t error;
+};
+
+const char *bus_event_topic(const cami_event *ev)
 {
+    return ev ? ev->topic : "";
+}
+
+json_t *bus_event_json(const cami_event *cev, json_error_t *error)
+{
+    cami_event *ev = (cami_event *)cev;
+    if (!ev)
+        return NULL;
+    if (!ev->json && !ev->json_failed) {
+        ev->json = json_loadb(ev->text, ev->len, JSON_DECODE_ANY, &ev->error);
+        ev->json_owned = ev->json != NULL;
+        if (!ev->json) {
+            ev->json_failed = 1;
+            metrics_count(MC_BUS_EVENTS_IN_INVALID, 1);
+            warn_limited(NULL, "bus: an event on '%s' could not be decoded: %s", ev->topic,
+                         ev->error.text);
+        }
+    }
+    if (!ev->json && error)
+        *error = ev->error;
+    return ev->json;
+}
+
+const char *bus_event_text(const cami_event *cev, size_t *len)
+{
+    cami_event *ev = (cami_event *)cev;
+    if (ev && !ev->text && ev->json) {
+        ev->text_owned = json_dumps(ev->json, JSON_COMPACT | JSON_ENCODE_ANY);
+        ev->text = ev->text_owned;
+        ev->len = ev->text ? strlen(ev->text) : 0;
+    }
+    if (len)
+        *len = ev && ev->text ? ev->len : 0;
+    return ev ? ev->text : NULL;
+}
+
+/* Call every matching subscriber. topic must be NUL-terminated. Only from
+ * the top of the loop (pump or socket watcher), never inside a plugin call.
+ * json (borrowed) or text is the payload. */
+static void deliver(const char *topic, size_t len, json_t *json, const char *text, size_t tlen)
+{
+    cami_event ev = {topic, text, tlen, NULL, json, 0, 0, {0}};
     for (subscription *s = B.subs; s; s = s->next) {
         if (s->plen > len || memcmp(s->prefix, topic, s->plen) != 0)
             continue;
         metrics_set_running_plugin((int)s->plugin->order);
-        int rc = s->fn(s->plugin, topic, payload, s->ud);
+        int rc = s->fn(s->plugin, &ev, s->ud);
         metrics_set_running_plugin(-1);
         metrics_count(MC_BUS_EVENTS_DELIVERED, 1);
         if (rc < 0) {
@@ -441,6 +495,9 @@ static void deliver(const char *topic, size_t len, json_t *payload)
                          s->prefix, topic, rc);
         }
     }
+    free(ev.text_owned);
+    if (ev.json_owned)
+        json_decref(ev.json);
 }
 
 static void deliver_one(void)
@@ -449,7 +506,7 @@ static void deliver_one(void)
     B.ev_head = e->next;
     if (!B.ev_head)
         B.ev_tail = NULL;
-    deliver(e->topic, strlen(e->topic), e->payload);
+    deliver(e->topic, strlen(e->topic), e->payload, NULL, 0);
     free(e->topic);
     json_decref(e->payload);
     free(e);
@@ -769,9 +826,8 @@ static int on_events_in(zwatch *z)
     if (recv_multipart(z->sock, &m) < 0)
         return 0;
     metrics_count(MC_BUS_EVENTS_IN, 1);
-    json_t *payload = NULL;
     char err[256];
-    if (m.total != m.n || frames_parse_event(m.f, m.n, &payload, err, sizeof(err)) < 0) {
+    if (m.total != m.n || frames_check_event(m.f, m.n, err, sizeof(err)) < 0) {
         if (m.total != m.n)
             snprintf(err, sizeof(err), "an event is 2 frames [topic][payload], got %zu", m.total);
         metrics_count(MC_BUS_EVENTS_IN_INVALID, 1);
@@ -782,8 +838,7 @@ static int on_events_in(zwatch *z)
         char topic[BUS_NAME_MAX + 1];
         memcpy(topic, m.f[0].data, m.f[0].len);
         topic[m.f[0].len] = '\0';
-        deliver(topic, m.f[0].len, payload);
-        json_decref(payload);
+        deliver(topic, m.f[0].len, NULL, m.f[1].data, m.f[1].len);
     }
     multipart_close(&m);
     return 1;

@@ -63,5 +63,8 @@ int bus_task_submit(cami_plugin *self, const char *name, json_t *args, uint64_t 
 int bus_task_reply(cami_task *task, json_t *result);
 int bus_task_fail(cami_task *task, const char *error);
 const char *bus_task_name(const cami_task *task);
+const char *bus_event_topic(const cami_event *event);
+json_t *bus_event_json(const cami_event *event, json_error_t *error);
+const char *bus_event_text(const cami_event *event, size_t *len);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bus/jsoncheck.h"
 #include "bus/topic.h"
 
 static json_t *parse_json(const frame *f, const char *what, char *err, size_t errlen)
@@ -16,9 +17,8 @@ static json_t *parse_json(const frame *f, const char *what, char *err, size_t er
     return v;
 }
 
-int frames_parse_event(const frame *f, size_t n, json_t **payload, char *err, size_t errlen)
+int frames_check_event(const frame *f, size_t n, char *err, size_t errlen)
 {
-    *payload = NULL;
     if (n != 2) {
         snprintf(err, errlen, "an event is 2 frames [topic][payload], got %zu", n);
         return -1;
@@ -27,8 +27,13 @@ int frames_parse_event(const frame *f, size_t n, json_t **payload, char *err, si
         snprintf(err, errlen, "the topic is not 1-255 bytes of A-Z a-z 0-9 . _ -");
         return -1;
     }
-    *payload = parse_json(&f[1], "the payload", err, errlen);
-    return *payload ? 0 : -1;
+    size_t where = 0;
+    const char *why = NULL;
+    if (json_check(f[1].data, f[1].len, &where, &why) < 0) {
+        snprintf(err, errlen, "the payload is not JSON: %s (at byte %zu)", why, where);
+        return -1;
+    }
+    return 0;
 }
 
 int frames_parse_task(const frame *f, size_t n, int *has_delim, size_t *name, json_t **args,

@@ -19,9 +19,10 @@ typedef struct frame {
     size_t len;
 } frame;
 
-/* Check an incoming event. Returns 0 and the parsed payload in *payload
- * (new reference), or -1 with a reason in err. */
-int frames_parse_event(const frame *f, size_t n, json_t **payload, char *err, size_t errlen);
+/* Check an incoming event: two frames, a valid topic, a payload that is
+ * one JSON value (checked, not parsed: see jsoncheck.h). 0, or -1 with a
+ * reason in err. */
+int frames_check_event(const frame *f, size_t n, char *err, size_t errlen);
 
 /* Split a task request as received by a ROUTER. On success returns 0 and
  * sets *has_delim, *name (frame index of the name) and *args (new reference).

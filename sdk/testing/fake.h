@@ -323,6 +323,9 @@ int fake_task_submit(cami_plugin *self, const char *name, json_t *args, uint64_t
 int fake_task_reply(cami_task *task, json_t *result);
 int fake_task_fail(cami_task *task, const char *error);
 const char *fake_task_name(const cami_task *task);
+const char *fake_event_topic(const cami_event *event);
+json_t *fake_event_json(const cami_event *event, json_error_t *error);
+const char *fake_event_text(const cami_event *event, size_t *len);
 /* Deliver queued events, run queued tasks, hand answers to submitters.
  * Returns how many of these it did. */
 unsigned fake_bus_run(cami_test_host *h);

@@ -167,17 +167,48 @@ void cami_test_host_events_clear(cami_test_host *h)
     h->npublished = 0;
 }
 
+/* The handle subscribers read an event through (as in camid: the JSON is
+ * shared, the text made on demand). */
+struct cami_event {
+    const char *topic;
+    json_t *json;
+    char *text;
+};
+
+const char *fake_event_topic(const cami_event *event)
+{
+    return event ? event->topic : "";
+}
+
+json_t *fake_event_json(const cami_event *event, json_error_t *error)
+{
+    (void)error;
+    return event ? event->json : NULL;
+}
+
+const char *fake_event_text(const cami_event *cev, size_t *len)
+{
+    cami_event *event = (cami_event *)cev;
+    if (event && !event->text)
+        event->text = json_dumps(event->json, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (len)
+        *len = event && event->text ? strlen(event->text) : 0;
+    return event ? event->text : NULL;
+}
+
 /* Every matching subscription, in the order they were made; a failure is
  * logged and the next one still runs, as in camid. */
 static void deliver(cami_test_host *h, const fake_event *ev)
 {
+    cami_event handle = {ev->topic, ev->payload, NULL};
+
     for (size_t i = 0; i < h->nsubs; i++) {
         const fake_sub *s = &h->subs[i];
         int rc;
 
         if (strncmp(ev->topic, s->prefix, strlen(s->prefix)) != 0)
             continue;
-        rc = s->fn(&h->plugin, ev->topic, ev->payload, s->ud);
+        rc = s->fn(&h->plugin, &handle, s->ud);
         if (rc > 0)
             fake_violation(h, "subscriber of '%s' returned %d on event '%s'; it must return "
                               "CAMI_OK or a negative code", s->prefix, rc, ev->topic);
@@ -186,6 +217,7 @@ static void deliver(cami_test_host *h, const fake_event *ev)
                      "to '%s') failed on '%s' (%d)", h->plugin.desc.name, s->prefix, ev->topic,
                      rc);
     }
+    free(handle.text);
 }
 
 /* ---- tasks: registering and submitting ------------------------------------------ */

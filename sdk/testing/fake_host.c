@@ -192,6 +192,9 @@ static const struct cami_host_api fake_api = {
     .task_reply = fake_task_reply,
     .task_fail = fake_task_fail,
     .task_name = fake_task_name,
+    .event_topic = fake_event_topic,
+    .event_json = fake_event_json,
+    .event_text = fake_event_text,
 };
 
 /* ---- descriptor check, as camid's loader does it -------------------------- */

@@ -145,20 +145,25 @@ static void on_tick(cami_timer *t, void *ud)
 
 /* ---- the probe's bus: subscriptions, tasks, a reply callback ---- */
 
-static int on_probe_event(cami_plugin *self, const char *topic, json_t *payload, void *ud)
+static int on_probe_event(cami_plugin *self, const cami_event *event, void *ud)
 {
+    size_t len = 0;
+
     probe.events_probe++;
-    (void)snprintf(probe.last_topic, sizeof probe.last_topic, "%s", topic);
+    (void)snprintf(probe.last_topic, sizeof probe.last_topic, "%s", cami_event_topic(event));
+    /* the payload reads the same as JSON and as text */
+    if (cami_event_json(event, NULL) == NULL || cami_event_text(event, &len) == NULL || len == 0)
+        return CAMI_EFAIL;
     return CAMI_OK;
 }
 
-static int on_any_event(cami_plugin *self, const char *topic, json_t *payload, void *ud)
+static int on_any_event(cami_plugin *self, const cami_event *event, void *ud)
 {
     probe.events_all++;
     return CAMI_OK;
 }
 
-static int on_event_fails(cami_plugin *self, const char *topic, json_t *payload, void *ud)
+static int on_event_fails(cami_plugin *self, const cami_event *event, void *ud)
 {
     return CAMI_EFAIL;
 }

@@ -57,18 +57,21 @@ static json_int_t *counter(const char *topic, int create)
     return &bb.topics[bb.ntopics++].count;
 }
 
-static int on_bus_event(cami_plugin *self, const char *topic, json_t *payload, void *ud)
+static int on_bus_event(cami_plugin *self, const cami_event *event, void *ud)
 {
-    json_int_t *c = counter(topic, 1);
+    json_int_t *c = counter(cami_event_topic(event), 1);
 
     bb.total++;
     if (c == NULL)
         return CAMI_ENOMEM;
+    /* Every payload must decode: this is what partners and plugins sent. */
+    if (cami_event_json(event, NULL) == NULL)
+        return CAMI_EINVAL;
     (*c)++;
     return CAMI_OK;
 }
 
-static int on_fail_event(cami_plugin *self, const char *topic, json_t *payload, void *ud)
+static int on_fail_event(cami_plugin *self, const cami_event *event, void *ud)
 {
     return CAMI_EFAIL;
 }

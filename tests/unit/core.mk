@@ -28,6 +28,7 @@ tests_unit_test_core_LDADD = $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/unit/test_bus
 TESTS += tests/unit/test_bus
-tests_unit_test_bus_SOURCES = tests/unit/test_bus.c core/bus/topic.c core/bus/frames.c
+tests_unit_test_bus_SOURCES = tests/unit/test_bus.c core/bus/topic.c core/bus/frames.c \
+	core/bus/jsoncheck.c
 tests_unit_test_bus_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_bus_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)

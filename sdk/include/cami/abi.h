@@ -58,8 +58,10 @@ enum cami_status {
 typedef struct cami_plugin cami_plugin;
 typedef struct cami_request cami_request;
 typedef struct cami_timer cami_timer;
-/* One task being handled on the bus (see bus.h). Since ABI 1.1. */
+/* One task being handled on the bus, and one event being delivered (see
+ * bus.h). Since ABI 1.1. */
 typedef struct cami_task cami_task;
+typedef struct cami_event cami_event;
 
 #ifdef __cplusplus
 }

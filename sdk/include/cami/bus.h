@@ -24,7 +24,10 @@
  *
  * Every call: Thread: loop. Functions that take a json_t * steal the
  * reference in every case, including on error. Payloads handed to callbacks
- * are borrowed: json_incref() them to keep them.
+ * are borrowed: json_incref() them to keep them. An event is handed to
+ * subscribers as a cami_event handle: topic and payload are read through
+ * accessors, so a subscriber that only counts, routes or forwards events by
+ * topic never pays for parsing JSON.
  */
 #ifndef CAMI_BUS_H
 #define CAMI_BUS_H
@@ -54,13 +57,15 @@ static inline int cami_bus_publish(cami_plugin *self, const char *topic, json_t 
 }
 
 /*
- * cami_bus_subscribe - call fn(self, topic, payload, ud) for every event
- * whose topic starts with `prefix` ("" = all). fn returns CAMI_OK, or a
+ * cami_bus_subscribe - call fn(self, event, ud) for every event whose topic
+ * starts with `prefix` ("" = all). fn reads the event through
+ * cami_event_topic / cami_event_json / cami_event_text (the payload is
+ * parsed only if a subscriber asks for it) and returns CAMI_OK, or a
  * negative code that the host logs and counts (the other subscribers still
- * get the event). Thread: loop, during init only. Errors: CAMI_EINVAL,
- * CAMI_ESTATE (not in init), CAMI_ENOTSUP. A handler must not block; what it
- * needs to do at length it offloads.
- * Since ABI 1.1.
+ * get the event). The event handle is valid only during the call.
+ * Thread: loop, during init only. Errors: CAMI_EINVAL, CAMI_ESTATE (not in
+ * init), CAMI_ENOTSUP. A handler must not block; what it needs to do at
+ * length it offloads. Since ABI 1.1.
  */
 static inline int cami_bus_subscribe(cami_plugin *self, const char *prefix, cami_event_fn fn,
                                      void *ud)
@@ -68,6 +73,34 @@ static inline int cami_bus_subscribe(cami_plugin *self, const char *prefix, cami
     if (!CAMI_HAS(cami_host_, bus_subscribe))
         return CAMI_ENOTSUP;
     return cami_host_->bus_subscribe(self, prefix, fn, ud);
+}
+
+/* The event's topic ("measurement.weight"). Valid during the handler call.
+ * Since ABI 1.1. */
+static inline const char *cami_event_topic(const cami_event *event)
+{
+    return cami_host_->event_topic(event);
+}
+
+/*
+ * cami_event_json - the payload as JSON, parsed on the first call and shared
+ * by all subscribers. Borrowed: valid during the handler call; json_incref()
+ * it to keep it. Returns NULL (reason in *error when error is not NULL) when
+ * the payload cannot be decoded - partners' events are checked on arrival,
+ * so this is rare (e.g. an integer too big for json_int_t); the host counts
+ * it as an invalid event. Since ABI 1.1.
+ */
+static inline json_t *cami_event_json(const cami_event *event, json_error_t *error)
+{
+    return cami_host_->event_json(event, error);
+}
+
+/* The payload as compact JSON text, not NUL-terminated: *len bytes. For a
+ * plugin that forwards or stores events without looking inside. Valid during
+ * the handler call; NULL only when out of memory. Since ABI 1.1. */
+static inline const char *cami_event_text(const cami_event *event, size_t *len)
+{
+    return cami_host_->event_text(event, len);
 }
 
 /*

@@ -37,7 +37,7 @@ typedef void (*cami_work_done_fn)(void *ud, int status);
 typedef void (*cami_timer_fn)(cami_timer *timer, void *ud);
 typedef void (*cami_loop_fn)(void *ud);
 /* Bus callbacks, run on the loop thread; see bus.h. Since ABI 1.1. */
-typedef int (*cami_event_fn)(cami_plugin *self, const char *topic, json_t *payload, void *ud);
+typedef int (*cami_event_fn)(cami_plugin *self, const cami_event *event, void *ud);
 typedef int (*cami_task_fn)(cami_task *task, json_t *args, void *ud);
 typedef void (*cami_reply_fn)(cami_plugin *self, int status, json_t *result, const char *error,
                               void *ud);
@@ -111,6 +111,9 @@ struct cami_host_api {
     int (*task_reply)(cami_task *task, json_t *result);
     int (*task_fail)(cami_task *task, const char *error);
     const char *(*task_name)(const cami_task *task);
+    const char *(*event_topic)(const cami_event *event);
+    json_t *(*event_json)(const cami_event *event, json_error_t *error);
+    const char *(*event_text)(const cami_event *event, size_t *len);
     /* ---- append ABI 1.2 members below this line, never above ---- */
 };
 
