@@ -756,6 +756,15 @@ static void conn_free(struct conn *c)
     drain_check_done();
 }
 
+static void drain_timer_close(void)
+{
+    if (g_drain_timer_on) {
+        uv_timer_stop(&g_drain_timer);
+        uv_close((uv_handle_t *)&g_drain_timer, NULL);
+        g_drain_timer_on = 0;
+    }
+}
+
 /* Drained: no connection left, or (after the drain timeout) only closed
  * ones whose deferred request a plugin has not finished. */
 static void drain_check_done(void)
@@ -765,11 +774,7 @@ static void drain_check_done(void)
     for (struct conn *c = g_conns; c; c = c->next)
         if (!(g_draining > 1 && c->closing && c->req.state == REQ_PENDING))
             return;
-    if (g_drain_timer_on) {
-        uv_timer_stop(&g_drain_timer);
-        uv_close((uv_handle_t *)&g_drain_timer, NULL);
-        g_drain_timer_on = 0;
-    }
+    drain_timer_close();
     void (*done)(void *) = g_drain_done;
     g_drain_done = NULL;
     done(g_drain_ud);
@@ -983,11 +988,7 @@ void http_shutdown(void)
         else if (c->handle_closed)
             conn_free(c); /* a deferred request its plugin never finished */
     }
-    if (g_drain_timer_on) {
-        uv_timer_stop(&g_drain_timer);
-        uv_close((uv_handle_t *)&g_drain_timer, NULL);
-        g_drain_timer_on = 0;
-    }
+    drain_timer_close();
     if (g_sweep_on) {
         uv_timer_stop(&g_sweep);
         uv_close((uv_handle_t *)&g_sweep, NULL);
