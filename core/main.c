@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "runtime.h"
 #include "supervisor.h"
+#include "worker.h"
 
 #define DEFAULT_CONFIG CAMI_SYSCONFDIR "/camid/camid.conf"
 
@@ -31,12 +32,17 @@ static void usage(FILE *out)
             "Usage: camid [-c FILE]              serve, as the config says\n"
             "       camid -t [-c FILE]           check the config and its plugins, then exit\n"
             "       camid --plugin-info PATH.so  describe a plugin without running it\n"
+            "       camid --migrate [-c FILE]    apply pending database migrations, then exit\n"
+            "       camid --run-task NAME [JSON] [-c FILE]  run one bus task, print its result\n"
             "       camid --version | -h\n"
             "\n"
             "  -c, --config FILE    main config file (default " DEFAULT_CONFIG ")\n"
             "  -t, --test           load everything, run the plugins' init, report problems\n"
             "                       with file:line, exit 0 when all is well, else 1\n"
             "      --plugin-info    print name, version, ABI, dependencies, config schema\n"
+            "      --migrate        start the plugins without listeners, run the task\n"
+            "                       store.migrate (the store plugin's migrations), stop\n"
+            "      --run-task NAME  the same for any bus task; JSON (default {}) is its args\n"
             "  -V, --version        print the version and the plugin ABI\n"
             "  -h, --help           this text\n"
             "\n"
@@ -154,9 +160,12 @@ int main(int argc, char **argv)
                                          {"version", no_argument, NULL, 'V'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"plugin-info", required_argument, NULL, 'P'},
+                                         {"migrate", no_argument, NULL, 'M'},
+                                         {"run-task", required_argument, NULL, 'R'},
                                          {NULL, 0, NULL, 0}};
     const char *config = DEFAULT_CONFIG;
     int test = 0, ch;
+    const char *task = NULL;
     while ((ch = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
         switch (ch) {
         case 'c': config = optarg; break;
@@ -166,9 +175,14 @@ int main(int argc, char **argv)
             return 0;
         case 'h': usage(stdout); return 0;
         case 'P': return plugin_info(optarg);
+        case 'M': task = "store.migrate"; break;
+        case 'R': task = optarg; break;
         default: usage(stderr); return 1;
         }
     }
+    const char *task_args = NULL;
+    if (task && strcmp(task, "store.migrate") != 0 && optind < argc)
+        task_args = argv[optind++];
     if (optind < argc) {
         fprintf(stderr, "camid: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
@@ -176,7 +190,7 @@ int main(int argc, char **argv)
     }
     /* A client that goes away must not kill the process. */
     signal(SIGPIPE, SIG_IGN);
-    if (!test) {
+    if (!test && !task) {
         /* From the first instruction on, SIGTERM/SIGINT mean "drain", also
          * while plugins load: the supervisor takes them with sigtimedwait(). */
         sigset_t set;
@@ -191,6 +205,11 @@ int main(int argc, char **argv)
     runtime rt;
     memset(&rt, 0, sizeof(rt));
     int problems = prepare(&rt, config, test);
+    if (task && !test) {
+        int status = problems ? 1 : worker_run_task(&rt, task, task_args, 600000);
+        runtime_free(&rt);
+        return status;
+    }
     if (!problems && !test)
         raise_fd_limit(&rt);
     if (test) {

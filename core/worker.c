@@ -178,3 +178,96 @@ int worker_run(runtime *rt, unsigned slot)
     log_info("worker stopped");
     return w.exit_status;
 }
+
+/* ---- one-shot task mode ---- */
+
+typedef struct oneshot {
+    runtime *rt;
+    uv_loop_t *loop;
+    uv_timer_t finish;
+    int status;
+    int done;
+} oneshot;
+
+static void oneshot_finish(oneshot *o)
+{
+    runtime_stop_plugins(o->rt);
+    bus_shutdown();
+    runtime_fini_plugins(o->rt);
+    async_shutdown();
+    uv_walk(o->loop, close_walk, NULL);
+}
+
+static void oneshot_finish_cb(uv_timer_t *t)
+{
+    oneshot_finish(t->data);
+}
+
+static void oneshot_reply(cami_plugin *self, int status, json_t *result, const char *error,
+                          void *ud)
+{
+    (void)self;
+    oneshot *o = ud;
+    o->done = 1;
+    if (status == CAMI_OK) {
+        char *text = json_dumps(result, JSON_INDENT(2) | JSON_ENCODE_ANY);
+        printf("%s\n", text ? text : "null");
+        free(text);
+        o->status = 0;
+    } else {
+        fprintf(stderr, "camid: task failed (%d): %s\n", status, error ? error : "no reason given");
+        o->status = 1;
+    }
+    fflush(stdout);
+    /* Stop from the top of the loop, not from inside the bus's callback. */
+    uv_timer_start(&o->finish, oneshot_finish_cb, 0, 0);
+}
+
+int worker_run_task(runtime *rt, const char *name, const char *args, uint64_t timeout_ms)
+{
+    oneshot o;
+    memset(&o, 0, sizeof(o));
+    o.rt = rt;
+    o.loop = uv_default_loop();
+    o.status = 1;
+    json_t *jargs = NULL;
+    if (args) {
+        json_error_t e;
+        jargs = json_loads(args, JSON_DECODE_ANY, &e);
+        if (!jargs) {
+            fprintf(stderr, "camid: the task's arguments are not JSON: %s (column %d)\n", e.text,
+                    e.column);
+            return 1;
+        }
+    }
+    diag d;
+    diag_init(&d);
+    if (async_init(o.loop) != 0) {
+        json_decref(jargs);
+        return 1;
+    }
+    uv_timer_init(o.loop, &o.finish);
+    o.finish.data = &o;
+    bus_init(o.loop, &rt->bus);
+    if (runtime_init_plugins(rt, &d) || runtime_start_plugins(rt, &d)) {
+        diag_print(&d, stderr, "camid: ");
+        diag_free(&d);
+        json_decref(jargs);
+        oneshot_finish(&o);
+        uv_run(o.loop, UV_RUN_DEFAULT);
+        bus_free();
+        uv_loop_close(o.loop);
+        return 1;
+    }
+    diag_free(&d);
+    int rc = bus_task_submit(NULL, name, jargs, timeout_ms, oneshot_reply, &o);
+    if (rc != CAMI_OK) {
+        fprintf(stderr, "camid: cannot submit task '%s' (%d)\n", name, rc);
+        oneshot_finish(&o);
+    }
+    uv_run(o.loop, UV_RUN_DEFAULT);
+    bus_free();
+    if (uv_loop_close(o.loop) != 0)
+        log_warn("event loop closed with handles still open");
+    return o.done ? o.status : 1;
+}

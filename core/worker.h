@@ -14,4 +14,13 @@
 /* Run until SIGTERM/SIGINT has drained it. Returns the process exit status. */
 int worker_run(runtime *rt, unsigned slot);
 
+/*
+ * One-shot: start every plugin in this process without listeners or partner
+ * endpoints, run bus task `name` with `args` (JSON text, NULL: {}), print
+ * its result on stdout (or its error on stderr), stop the plugins. For admin
+ * jobs such as `camid --migrate` (task store.migrate). Returns 0 when the
+ * task answered a result, 1 otherwise.
+ */
+int worker_run_task(runtime *rt, const char *name, const char *args, uint64_t timeout_ms);
+
 #endif

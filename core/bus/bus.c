@@ -60,7 +60,9 @@ struct cami_task {
     char *error;
     int requester_done;          /* reply sent, callback run, or timed out */
     uv_timer_t timer;
-    int timer_on;
+    int timer_on;                /* initialised and not yet closed */
+    int timer_closing;           /* uv_close called, its callback not yet run */
+    int free_on_close;           /* released while the timer was closing */
     uint64_t timeout_ms;
     struct cami_task *qnext;     /* dispatch or completion queue */
     struct cami_task *prev, *next;
@@ -514,10 +516,24 @@ static void deliver_one(void)
 
 /* ---- tasks ---- */
 
+/* A task's memory outlives its timer handle: libuv still owns the handle
+ * until the close callback, whoever asked for the close. */
 static void task_timer_closed(uv_handle_t *h)
 {
     cami_task *t = h->data;
-    free(t);
+    t->timer_closing = 0;
+    if (t->free_on_close)
+        free(t);
+}
+
+static void task_timer_close(cami_task *t)
+{
+    if (!t->timer_on)
+        return;
+    uv_timer_stop(&t->timer);
+    uv_close((uv_handle_t *)&t->timer, task_timer_closed);
+    t->timer_on = 0;
+    t->timer_closing = 1;
 }
 
 static void task_free(cami_task *t)
@@ -533,12 +549,11 @@ static void task_free(cami_task *t)
     json_decref(t->result);
     free(t->error);
     free(t->identity);
-    if (t->timer_on) {
-        uv_timer_stop(&t->timer);
-        uv_close((uv_handle_t *)&t->timer, task_timer_closed);
-    } else {
+    task_timer_close(t);
+    if (t->timer_closing)
+        t->free_on_close = 1;
+    else
         free(t);
-    }
 }
 
 static void send_remote(cami_task *t, const char *status, const char *body)
@@ -1042,11 +1057,7 @@ void bus_shutdown(void)
     B.dq_head = B.dq_tail = NULL;
     for (cami_task *t = B.all; t; t = t->next) {
         /* Tasks left now are freed by bus_free, after the loop. */
-        if (t->timer_on) {
-            uv_timer_stop(&t->timer);
-            uv_close((uv_handle_t *)&t->timer, NULL);
-            t->timer_on = 0;
-        }
+        task_timer_close(t);
         if (t->state != T_ANSWERED) {
             t->state = T_ANSWERED;
             if (!t->remote && t->cb && !t->requester_done) {

@@ -4,6 +4,7 @@ plugin checks (file:line for config problems, found/needed for plugins).
 Run: CAMI_TOP_BUILDDIR=BUILD /usr/bin/python3 tests/integration/test_cli.py
 """
 
+import json
 import os
 import re
 import shutil
@@ -162,6 +163,48 @@ class InfoTest(unittest.TestCase):
                 proc = run_camid(["--plugin-info", path])
                 self.assertNotEqual(proc.returncode, 0)
                 self.assertIn(os.path.basename(path), proc.stderr)
+
+
+class RunTaskTest(CheckCase):
+    """camid --run-task / --migrate: plugins started without listeners, one
+    bus task run, its result printed, the plugins stopped."""
+
+    def run_task(self, *args):
+        path = self.write("camid.conf", self.config())
+        return run_camid(["-c", path] + list(args), timeout=60)
+
+    def test_result_on_stdout(self):
+        proc = self.run_task("--run-task", "hello.greet", '{"name": "Ada"}')
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(json.loads(proc.stdout), {"message": "Hello, Ada!"})
+
+    def test_handler_error_exits_1(self):
+        proc = self.run_task("--run-task", "hello.greet", "{}")
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("task failed", proc.stderr)
+        self.assertEqual(proc.stdout, "")
+
+    def test_unknown_task(self):
+        proc = self.run_task("--run-task", "nobody.handles.this")
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("no plugin handles task 'nobody.handles.this'", proc.stderr)
+
+    def test_bad_json_args(self):
+        proc = self.run_task("--run-task", "hello.greet", "{bad")
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("not JSON", proc.stderr)
+
+    def test_migrate_without_store(self):
+        proc = self.run_task("--migrate")
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("store.migrate", proc.stderr)
+
+    def test_refused_config_runs_nothing(self):
+        path = self.write("camid.conf", self.config(camid_extra="bogus = 1\n"))
+        proc = run_camid(["-c", path, "--run-task", "hello.greet", '{"name": "x"}'])
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("unknown key 'bogus'", proc.stderr)
+        self.assertEqual(proc.stdout, "")
 
 
 class CheckTest(CheckCase):
