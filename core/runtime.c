@@ -24,6 +24,7 @@ static const cami_config_key camid_schema[] = {
     {"access_log", CAMI_CONFIG_STRING, "off", 0, "off, on (stdout) or a file path"},
     {"include", CAMI_CONFIG_STRING, NULL, 0, "more config files (glob), read in place"},
     {"drain_timeout", CAMI_CONFIG_INT, "10000", 0, "ms to finish requests on SIGTERM"},
+    {"threads", CAMI_CONFIG_INT, "4", 0, "threads per worker for plugins' blocking work (1-128)"},
     {NULL, 0, NULL, 0, NULL}};
 
 static const cami_config_key http_schema[] = {
@@ -126,6 +127,15 @@ int runtime_configure(runtime *rt, conf *c, diag *d)
         rt->access_log = resolve_path(c, al);
     rt->limits.access_log = rt->access_log != NULL;
     rt->drain_timeout_ms = positive(cs, camid_schema, "drain_timeout", d, &problems);
+    uint64_t th = positive(cs, camid_schema, "threads", d, &problems);
+    if (th > 128) {
+        const conf_entry *e = conf_entry_get(cs, "threads");
+        diag_at(d, e ? e->file : NULL, e ? e->line : 0, "threads = %llu: expected 1 to 128",
+                (unsigned long long)th);
+        problems++;
+        th = 4;
+    }
+    rt->threads = (unsigned)th;
     const char *pd = conf_value(cs, camid_schema, "plugin_dir");
     rt->plugin_dir = pd ? resolve_path(c, pd) : strdup(CAMI_PKGLIBDIR);
 

@@ -25,6 +25,7 @@ typedef struct runtime {
     http_limits limits;
     unsigned workers;
     uint64_t drain_timeout_ms;
+    unsigned threads;              /* libuv pool size per worker */
     char *plugin_dir;
     char *access_log;              /* NULL: off */
     int log_level;

@@ -101,9 +101,18 @@ static void on_signal(uv_signal_t *h, int signum)
     begin_stop(w, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+/* libuv sizes its thread pool from the environment, once, at first use. */
+static void set_pool_size(const runtime *rt)
+{
+    char n[16];
+    snprintf(n, sizeof(n), "%u", rt->threads ? rt->threads : 4);
+    setenv("UV_THREADPOOL_SIZE", n, 1);
+}
+
 int worker_run(runtime *rt, unsigned slot)
 {
     worker w;
+    set_pool_size(rt);
     memset(&w, 0, sizeof(w));
     w.rt = rt;
     log_set_worker((int)slot);
@@ -226,6 +235,7 @@ static void oneshot_reply(cami_plugin *self, int status, json_t *result, const c
 int worker_run_task(runtime *rt, const char *name, const char *args, uint64_t timeout_ms)
 {
     oneshot o;
+    set_pool_size(rt);
     memset(&o, 0, sizeof(o));
     o.rt = rt;
     o.loop = uv_default_loop();
