@@ -35,6 +35,7 @@ static const cami_config_key http_schema[] = {
     {"body_timeout", CAMI_CONFIG_INT, "30000", 0, "ms to receive a request body (408)"},
     {"keepalive_timeout", CAMI_CONFIG_INT, "5000", 0, "ms an idle connection is kept"},
     {"send_timeout", CAMI_CONFIG_INT, "30000", 0, "ms a client may take to read a response"},
+    {"handler_timeout", CAMI_CONFIG_INT, "60000", 0, "ms a plugin may take to finish a request (504)"},
     {"max_connections", CAMI_CONFIG_INT, "10000", 0, "open connections per worker (503)"},
     {NULL, 0, NULL, 0, NULL}};
 
@@ -151,6 +152,7 @@ int runtime_configure(runtime *rt, conf *c, diag *d)
     rt->limits.body_timeout_ms = positive(hs, http_schema, "body_timeout", d, &problems);
     rt->limits.keepalive_timeout_ms = positive(hs, http_schema, "keepalive_timeout", d, &problems);
     rt->limits.send_timeout_ms = positive(hs, http_schema, "send_timeout", d, &problems);
+    rt->limits.handler_timeout_ms = positive(hs, http_schema, "handler_timeout", d, &problems);
     uint64_t mc = positive(hs, http_schema, "max_connections", d, &problems);
     rt->limits.max_connections = mc > UINT_MAX ? UINT_MAX : (unsigned)mc;
 

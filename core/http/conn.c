@@ -13,7 +13,7 @@
 #include "metrics.h"
 #include "plugin.h"
 
-enum deadline_kind { DL_NONE = 0, DL_IDLE, DL_HEADER, DL_BODY, DL_SEND, DL_LINGER };
+enum deadline_kind { DL_NONE = 0, DL_IDLE, DL_HEADER, DL_BODY, DL_SEND, DL_LINGER, DL_HANDLER };
 
 /* After the last response of a connection, unread input is drained for a
  * moment before closing, so the kernel does not answer it with a RST that
@@ -45,6 +45,7 @@ struct conn {
     unsigned in_message : 1;     /* between message begin and complete */
     unsigned rejected : 1;       /* over max_connections: 503 then close */
     unsigned counted : 1;
+    unsigned handler_timed_out : 1; /* 504 sent; the plugin still holds the request */
     int error_status;
     const char *error_msg;
     /* The buffer llhttp_execute is parsing, and where the last chunk's data
@@ -87,6 +88,7 @@ void http_limits_default(http_limits *l)
     l->body_timeout_ms = 30000;
     l->keepalive_timeout_ms = 5000;
     l->send_timeout_ms = 30000;
+    l->handler_timeout_ms = 60000;
     l->max_connections = 10000;
     l->access_log = 0;
 }
@@ -123,7 +125,7 @@ const char *conn_remote(const struct conn *cc)
 
 int conn_is_closed(const struct conn *c)
 {
-    return c->closing || g_draining > 1;
+    return c->closing || c->handler_timed_out || g_draining > 1;
 }
 
 static void set_deadline(struct conn *c, int kind, uint64_t ms)
@@ -227,7 +229,8 @@ static void start_reading(struct conn *c);
 
 static void after_output_drained(struct conn *c)
 {
-    if (c->close_after_write && !c->lingering && c->req.state != REQ_PENDING && !c->closing) {
+    int holding = c->req.state == REQ_PENDING && !c->handler_timed_out;
+    if (c->close_after_write && !c->lingering && !holding && !c->closing) {
         /* Half-close, then drain input briefly (see LINGER_MS). */
         c->lingering = 1;
         if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, NULL) != 0) {
@@ -556,6 +559,7 @@ static void conn_dispatch(struct conn *c)
         metrics_set_running_plugin(-1);
         if (rc == CAMI_PENDING) {
             r->state = REQ_PENDING;
+            set_deadline(c, DL_HANDLER, g_limits.handler_timeout_ms);
             return;
         }
         if (rc < 0) {
@@ -806,7 +810,8 @@ static void conn_close(struct conn *c)
 void conn_request_finished(struct conn *c)
 {
     cami_request *r = &c->req;
-    if (c->closing) {
+    if (c->handler_timed_out || c->closing) {
+        /* The client has its answer (504) or is gone: only let go. */
         r->state = REQ_DONE;
         if (c->handle_closed)
             conn_free(c);
@@ -842,6 +847,28 @@ static void drain_expired(uv_timer_t *t)
     drain_check_done();
 }
 
+/* A deferred request its plugin has not finished in time: the client gets
+ * 504 and the connection closes. The request object stays valid (the plugin
+ * may still write to it and must still finish it) until the plugin lets go;
+ * the connection is never reused for another request meanwhile. */
+static void handler_timed_out(struct conn *c)
+{
+    cami_request *r = &c->req;
+    const struct cami_plugin *p = r->route ? r->route->target.owner : NULL;
+    log_msg(p ? p->name : NULL, CAMI_LOG_WARN,
+            "%s %s (request %s) was not finished within handler_timeout (%llu ms): answered 504",
+            r->method ? r->method : "-", r->path ? r->path : "-", r->id,
+            (unsigned long long)g_limits.handler_timeout_ms);
+    http_resp_clear(r);
+    http_resp_error(r, 504, "the handler did not answer in time");
+    r->keep_alive = 0;
+    stop_reading(c);
+    conn_complete(c);
+    r->state = REQ_PENDING;
+    c->handler_timed_out = 1;
+    conn_flush(c);
+}
+
 static void sweep(uv_timer_t *t)
 {
     (void)t;
@@ -853,6 +880,11 @@ static void sweep(uv_timer_t *t)
             continue;
         int kind = c->deadline_kind;
         set_deadline(c, DL_NONE, 0);
+        if (kind == DL_HANDLER) {
+            if (c->req.state == REQ_PENDING && !c->handler_timed_out)
+                handler_timed_out(c);
+            continue;
+        }
         if ((kind == DL_HEADER || kind == DL_BODY) && !c->writing && c->req.state != REQ_PENDING) {
             conn_send_error(c, 408, kind == DL_HEADER ? "timed out reading the request head"
                                                        : "timed out reading the request body");

@@ -31,6 +31,7 @@ typedef struct http_limits {
     uint64_t body_timeout_ms;     /* end of head to end of body -> 408 */
     uint64_t keepalive_timeout_ms;/* idle between requests -> close */
     uint64_t send_timeout_ms;     /* a response not taken by the client -> close */
+    uint64_t handler_timeout_ms;  /* a deferred request not finished -> 504 */
     unsigned max_connections;     /* per worker -> 503 */
     int access_log;               /* write access-log lines */
 } http_limits;

@@ -619,6 +619,41 @@ class TimeoutTest(ServerTestCase):
             self.assertEqual(c.read_response().json(), HELLO)
 
 
+class HandlerTimeoutTest(ServerTestCase):
+    """handler_timeout: a deferred request its plugin does not finish in time
+    gets 504 and its connection closes; the plugin's late finish is harmless
+    (checked by the server's own clean exit, under valgrind/ASan too)."""
+
+    server_options = {"http": {"handler_timeout": 600}}
+
+    def test_504_then_late_finish(self):
+        with self.conn(timeout=10) as c:
+            start = time.monotonic()
+            c.send(build_request("GET", "/tb/slow?ms=%d" % int(scaled(2000)))
+                   + build_request("GET", "/hello"))
+            r = c.read_response()
+            elapsed = time.monotonic() - start
+            assert_json_error(self, r, 504)
+            assert_common_headers(self, r)
+            self.assertEqual(r.header("connection"), "close")
+            self.assertGreaterEqual(elapsed, 0.5)
+            self.assertLess(elapsed, scaled(2000) / 1000.0)
+            # the pipelined request behind it is not served on this connection
+            self.assertEqual(c.read_eof(timeout=5), b"")
+        # the late finish arrives while other connections are served
+        with self.conn() as c:
+            self.assertEqual(c.request("GET", "/hello").json(), HELLO)
+        time.sleep(scaled(2000) / 1000.0)
+        with self.conn() as c:
+            self.assertEqual(c.request("GET", "/hello").json(), HELLO)
+
+    def test_finished_in_time_is_untouched(self):
+        with self.conn() as c:
+            r = c.request("GET", "/tb/slow?ms=100")
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(c.request("GET", "/hello").json(), HELLO)
+
+
 class MaxConnectionsTest(ServerTestCase):
     """max_connections = 2: a third connection gets 503 and is closed."""
 

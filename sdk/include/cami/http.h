@@ -17,8 +17,9 @@
  *   return CAMI_PENDING  the plugin answers later: it builds the response and
  *                        calls cami_req_finish() from the loop thread (e.g. in
  *                        a cami_work_submit done callback). Until then the
- *                        request stays valid even if the client goes away
- *                        (cami_req_aborted() tells);
+ *                        request stays valid even if the client goes away or
+ *                        the admin's handler_timeout answers it with 504
+ *                        (cami_req_aborted() tells; finishing is still owed);
  *   return < 0           the host answers 500 with a JSON error and logs the
  *                        plugin's name; whatever was built is discarded.
  *
