@@ -5,7 +5,7 @@ camiinclude_HEADERS = \
 	sdk/include/cami/cami.h sdk/include/cami/abi.h sdk/include/cami/plugin.h \
 	sdk/include/cami/host.h sdk/include/cami/log.h sdk/include/cami/config.h \
 	sdk/include/cami/http.h sdk/include/cami/async.h sdk/include/cami/service.h \
-	sdk/include/cami/bus.h
+	sdk/include/cami/bus.h sdk/include/cami/store.h
 
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = sdk/cami-sdk.pc

@@ -849,3 +849,73 @@ def main():
     sys.dont_write_bytecode = True
     _start_watchdog(scaled(120))
     unittest.main(module="__main__", verbosity=2)
+
+
+# ---------------------------------------------------------------------------
+# A private MariaDB for the store's tests (scripts/devdb in a temporary dir).
+
+SRCDIR = os.path.abspath(os.environ.get("CAMI_TOP_SRCDIR") or
+                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+DEVDB = os.path.join(SRCDIR, "scripts", "devdb")
+
+
+class DevDB:
+    """scripts/devdb on a data directory of its own and a free port.
+
+    start()/stop() run the script (idempotent); env() its CAMI_DB_*
+    values; store_config() the [plugin.store] keys that reach it; sql()
+    runs statements through the mariadb client as the cami user."""
+
+    def __init__(self):
+        # Short: the socket path must fit in 107 bytes.
+        self.dir = tempfile.mkdtemp(prefix="cami-db-", dir="/tmp")
+        self.port = free_ports(1)[0]
+        self.socket = os.path.join(self.dir, "mariadbd.sock")
+
+    def _run(self, command, timeout=120.0):
+        env = dict(os.environ, CAMI_DEVDB_DIR=self.dir, CAMI_DEVDB_PORT=str(self.port))
+        proc = subprocess.run([DEVDB, command], stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, errors="replace", env=env, timeout=timeout)
+        if proc.returncode != 0:
+            raise AssertionError("scripts/devdb %s failed (%d):\n%s%s" %
+                                 (command, proc.returncode, proc.stdout, proc.stderr))
+        return proc.stdout
+
+    def start(self):
+        self._run("start")
+        return self
+
+    def stop(self):
+        self._run("stop")
+
+    def reset(self):
+        self._run("reset")
+
+    def destroy(self):
+        """Stop the server and remove its directory."""
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def env(self):
+        out = {}
+        for line in self._run("env").splitlines():
+            m = re.match(r"^export (\w+)='(.*)'$", line)
+            if m:
+                out[m.group(1)] = m.group(2)
+        return out
+
+    def store_config(self, **extra):
+        keys = {"socket": self.socket, "user": "cami", "password": "cami", "database": "cami"}
+        keys.update(extra)
+        return keys
+
+    def sql(self, statements, timeout=30.0):
+        """Run SQL text with the mariadb client; its tab-separated output."""
+        proc = subprocess.run(["mariadb", "--no-defaults", "-S", self.socket, "-ucami",
+                               "-pcami", "--batch", "cami"], input=statements,
+                              capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            raise AssertionError("mariadb: %s" % proc.stderr)
+        return proc.stdout

@@ -1,0 +1,281 @@
+/*
+ * store.c - the store plugin: MariaDB for every plugin, as service "store"
+ * v1 (sdk/include/cami/store.h), and the bus task store.migrate.
+ *
+ * Nothing here connects during init (camid -t runs init): connections open
+ * lazily in pool jobs, and migrations run in a job from start(). Until that
+ * run is done, queries already run: there is no gate, so a plugin whose
+ * tables may be missing on a fresh database sees CAMI_EINVAL ("table
+ * doesn't exist") for the first moments, or the admin runs camid --migrate.
+ */
+#include <stdlib.h>
+
+#include <mysql.h>
+
+#include "store_config.h"
+#include "store_job.h"
+#include "store_migrate.h"
+#include "store_param.h"
+#include "store_pool.h"
+#include "store_state.h"
+#include "store_tx.h"
+
+struct store_state store_g;
+
+/* ---- the service -------------------------------------------------------- */
+
+static struct store_job *new_call(cami_plugin *self, enum store_job_kind kind, const char *sql,
+                                  json_t *params, cami_store_fn cb, void *ud, int *rc)
+{
+    char why[256];
+    struct store_job *job;
+
+    if (self == NULL || sql == NULL || cb == NULL) {
+        json_decref(params);
+        *rc = CAMI_EINVAL;
+        return NULL;
+    }
+    if (store_params_check(params, why, sizeof why) != 0) {
+        cami_log(self, CAMI_LOG_WARN, "store: %s", why);
+        json_decref(params);
+        *rc = CAMI_EINVAL;
+        return NULL;
+    }
+    job = store_job_new(kind, self, sql, params, ud);
+    if (job == NULL) {
+        *rc = CAMI_ENOMEM;
+        return NULL;
+    }
+    job->cb = cb;
+    *rc = CAMI_OK;
+    return job;
+}
+
+static int pool_call(cami_plugin *self, enum store_job_kind kind, const char *sql,
+                     json_t *params, cami_store_fn cb, void *ud)
+{
+    struct store_job *job;
+    int rc;
+
+    if (store_g.stopping) {
+        json_decref(params);
+        return CAMI_ESTATE;
+    }
+    job = new_call(self, kind, sql, params, cb, ud, &rc);
+    if (job == NULL)
+        return rc;
+    rc = store_pool_submit(job);
+    if (rc != CAMI_OK)
+        store_job_free(job);
+    return rc;
+}
+
+static int svc_query(cami_plugin *self, const char *sql, json_t *params, cami_store_fn cb,
+                     void *ud)
+{
+    return pool_call(self, JOB_QUERY, sql, params, cb, ud);
+}
+
+static int svc_exec(cami_plugin *self, const char *sql, json_t *params, cami_store_fn cb,
+                    void *ud)
+{
+    return pool_call(self, JOB_EXEC, sql, params, cb, ud);
+}
+
+static int svc_begin(cami_plugin *self, cami_store_tx_fn cb, void *ud)
+{
+    struct store_job *job;
+    int rc;
+
+    if (self == NULL || cb == NULL)
+        return CAMI_EINVAL;
+    if (store_g.stopping)
+        return CAMI_ESTATE;
+    job = store_job_new(JOB_BEGIN, self, NULL, NULL, ud);
+    if (job == NULL)
+        return CAMI_ENOMEM;
+    job->begin_cb = cb;
+    rc = store_pool_submit(job);
+    if (rc != CAMI_OK)
+        store_job_free(job);
+    return rc;
+}
+
+static int tx_call(cami_store_tx *tx, enum store_job_kind kind, const char *sql, json_t *params,
+                   cami_store_fn cb, void *ud)
+{
+    struct store_job *job;
+    int rc;
+
+    if (tx == NULL) {
+        json_decref(params);
+        return CAMI_EINVAL;
+    }
+    job = new_call(store_tx_owner(tx), kind, sql, params, cb, ud, &rc);
+    if (job == NULL)
+        return rc;
+    rc = store_tx_submit(tx, job);
+    if (rc != CAMI_OK)
+        store_job_free(job);
+    return rc;
+}
+
+static int svc_tx_query(cami_store_tx *tx, const char *sql, json_t *params, cami_store_fn cb,
+                        void *ud)
+{
+    return tx_call(tx, JOB_QUERY, sql, params, cb, ud);
+}
+
+static int svc_tx_exec(cami_store_tx *tx, const char *sql, json_t *params, cami_store_fn cb,
+                       void *ud)
+{
+    return tx_call(tx, JOB_EXEC, sql, params, cb, ud);
+}
+
+static int svc_commit(cami_store_tx *tx, cami_store_fn cb, void *ud)
+{
+    return tx_call(tx, JOB_COMMIT, "COMMIT", NULL, cb, ud);
+}
+
+static int svc_rollback(cami_store_tx *tx, cami_store_fn cb, void *ud)
+{
+    return tx_call(tx, JOB_ROLLBACK, "ROLLBACK", NULL, cb, ud);
+}
+
+static int svc_migrations(cami_plugin *self, const char *dir)
+{
+    if (self == NULL)
+        return CAMI_EINVAL;
+    return store_migrations_register(self, dir);
+}
+
+static const cami_store_v1 store_iface = {
+    .size = sizeof(cami_store_v1),
+    .query = svc_query,
+    .exec = svc_exec,
+    .begin = svc_begin,
+    .tx_query = svc_tx_query,
+    .tx_exec = svc_tx_exec,
+    .commit = svc_commit,
+    .rollback = svc_rollback,
+    .migrations = svc_migrations,
+};
+
+/* ---- migrations: at start and as the task store.migrate ----------------- */
+
+static void migrated_at_start(int status, json_t *applied, const char *error, void *ud)
+{
+    (void)ud;
+    if (status != CAMI_OK)
+        cami_log(store_g.self, CAMI_LOG_ERROR, "migrations not applied: %s", error);
+    else
+        cami_log(store_g.self, CAMI_LOG_INFO, "migrations: %zu applied, schema up to date",
+                 json_array_size(applied));
+}
+
+static void migrated_for_task(int status, json_t *applied, const char *error, void *ud)
+{
+    cami_task *task = ud;
+    int rc;
+
+    if (status != CAMI_OK)
+        rc = cami_task_fail(task, error);
+    else
+        rc = cami_task_reply(task, json_pack("{s:O}", "applied", applied));
+    if (rc != CAMI_OK)
+        cami_log(store_g.self, CAMI_LOG_ERROR, "cannot answer task store.migrate (%d)", rc);
+}
+
+static int task_migrate(cami_task *task, json_t *args, void *ud)
+{
+    int rc;
+
+    (void)ud;
+    if (args != NULL && !json_is_null(args) &&
+        !(json_is_object(args) && json_object_size(args) == 0))
+        return cami_task_fail(task, "store.migrate takes no arguments: send {}");
+    if (store_g.stopping)
+        return cami_task_fail(task, "the store is stopping");
+    rc = store_migrate_submit(migrated_for_task, task);
+    if (rc != CAMI_OK)
+        return rc;
+    return CAMI_PENDING;
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+static int store_init(cami_plugin *self)
+{
+    int rc;
+
+    store_g.self = self;
+    rc = store_config_read(self, &store_g.cfg);
+    if (rc != CAMI_OK)
+        return rc;
+    /* Not thread-safe: done here, before any pool thread calls mysql_init. */
+    if (mysql_library_init(0, NULL, NULL) != 0) {
+        cami_log(self, CAMI_LOG_ERROR, "cannot initialise MariaDB Connector/C");
+        return CAMI_EFAIL;
+    }
+    rc = cami_task_register(self, "store.migrate", task_migrate, NULL);
+    if (rc != CAMI_OK) {
+        cami_log(self, CAMI_LOG_ERROR, "cannot register task store.migrate (%d)", rc);
+        goto fail;
+    }
+    rc = store_pool_init(store_g.cfg.pool_size);
+    if (rc != CAMI_OK)
+        goto fail;
+    rc = cami_service_provide(self, CAMI_STORE_SERVICE, CAMI_STORE_VERSION, &store_iface,
+                              sizeof store_iface);
+    if (rc != CAMI_OK) {
+        cami_log(self, CAMI_LOG_ERROR, "cannot provide service store (%d)", rc);
+        store_pool_fini();
+        goto fail;
+    }
+    if (store_g.cfg.socket != NULL)
+        cami_log(self, CAMI_LOG_INFO, "database %s as %s on %s, %u connection(s)",
+                 store_g.cfg.database, store_g.cfg.user, store_g.cfg.socket,
+                 store_g.cfg.pool_size);
+    else
+        cami_log(self, CAMI_LOG_INFO, "database %s as %s on %s:%u, %u connection(s)",
+                 store_g.cfg.database, store_g.cfg.user, store_g.cfg.host, store_g.cfg.port,
+                 store_g.cfg.pool_size);
+    return CAMI_OK;
+fail:
+    mysql_library_end();
+    return rc;
+}
+
+static int store_start(cami_plugin *self)
+{
+    int rc;
+
+    store_g.started = 1;
+    if (!store_g.cfg.migrate_on_start || store_g.nmigs == 0)
+        return CAMI_OK;
+    rc = store_migrate_submit(migrated_at_start, NULL);
+    if (rc != CAMI_OK)
+        cami_log(self, CAMI_LOG_ERROR, "cannot start the migrations (%d)", rc);
+    return rc;
+}
+
+static void store_stop(cami_plugin *self)
+{
+    (void)self;
+    store_g.stopping = 1;
+}
+
+static void store_fini(cami_plugin *self)
+{
+    (void)self;
+    store_tx_fini_all();
+    store_pool_fini();
+    store_migrations_free();
+    /* Only the store uses Connector/C in camid; its global state goes with it. */
+    mysql_library_end();
+    store_g = (struct store_state){ 0 };
+}
+
+CAMI_PLUGIN(store, "1.0.0", "MariaDB for every plugin: the store service v1 and migrations",
+            .init = store_init, .start = store_start, .stop = store_stop, .fini = store_fini,
+            .config_schema = store_config_schema);

@@ -1,0 +1,192 @@
+/* store_job.c - a store call: run on a pool thread, answered on the loop. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_job.h"
+#include "store_pool.h"
+#include "store_state.h"
+#include "store_stmt.h"
+#include "store_tx.h"
+
+struct store_job *store_job_new(enum store_job_kind kind, cami_plugin *caller, const char *sql,
+                                json_t *params, void *ud)
+{
+    struct store_job *job = calloc(1, sizeof *job);
+
+    if (job == NULL || (sql != NULL && (job->sql = strdup(sql)) == NULL)) {
+        free(job);
+        json_decref(params);
+        return NULL;
+    }
+    job->kind = kind;
+    job->caller = caller;
+    job->params = params;
+    job->ud = ud;
+    return job;
+}
+
+void store_job_free(struct store_job *job)
+{
+    if (job == NULL)
+        return;
+    free(job->sql);
+    json_decref(job->params);
+    json_decref(job->result);
+    free(job);
+}
+
+void store_job_skip(struct store_job *job, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    job->skip = 1;
+    job->skip_status = status;
+    va_start(ap, fmt);
+    vsnprintf(job->err, sizeof job->err, fmt, ap);
+    va_end(ap);
+}
+
+/* ms after which an idle connection is pinged before use. */
+#define IDLE_PING_MS 1000u
+
+/* The read timeout store_conn_open gives pooled connections, in ms. */
+static unsigned read_timeout_ms(void)
+{
+    unsigned q = store_g.cfg.query_timeout_ms;
+
+    return q == 0 ? 0 : ((q + 999u) / 1000u + 5u) * 1000u;
+}
+
+static int run_statement(struct store_job *job, struct store_conn *conn, int *broken)
+{
+    struct store_stmt_out out;
+    int rc = store_stmt_run(conn->mysql, &conn->stmts, job->sql, job->params,
+                            job->kind == JOB_EXEC, read_timeout_ms(), &out);
+
+    /* A connection the server dropped (restart, wait_timeout) fails before
+     * the statement ran: reconnect once and run it there. A transaction's
+     * statements never move to another connection. */
+    if (rc != CAMI_OK && out.retryable && job->tx == NULL) {
+        store_conn_drop(conn);
+        rc = store_conn_open(&conn->mysql, &store_g.cfg, 0, job->err, sizeof job->err);
+        if (rc != CAMI_OK) {
+            job->connect_failed = 1;
+            return rc;
+        }
+        job->connected = 1;
+        rc = store_stmt_run(conn->mysql, &conn->stmts, job->sql, job->params,
+                            job->kind == JOB_EXEC, read_timeout_ms(), &out);
+    }
+    *broken = out.broken;
+    job->result = out.result;
+    if (rc != CAMI_OK)
+        snprintf(job->err, sizeof job->err, "%s", out.err);
+    return rc;
+}
+
+/* Pool thread: the job owns job->conn exclusively. */
+static void job_work(void *ud)
+{
+    struct store_job *job = ud;
+    struct store_conn *conn = job->conn;
+    MYSQL **mysql;
+    int broken = 0;
+
+    if (job->skip) {
+        job->status = job->skip_status;
+        return;
+    }
+    mysql = &conn->mysql;
+    /* A connection unused for a while may have been dropped by the server;
+     * a cached statement would only find out after sending. Busy
+     * connections skip the round trip. */
+    if (*mysql != NULL && job->tx == NULL &&
+        store_mono_ms() - conn->last_used_ms > IDLE_PING_MS && mysql_ping(*mysql) != 0)
+        store_conn_drop(conn);
+    if (*mysql == NULL) {
+        /* A transaction's connection is never silently replaced. */
+        if (job->tx != NULL && job->kind != JOB_BEGIN) {
+            job->status = CAMI_STORE_EDOWN;
+            snprintf(job->err, sizeof job->err, "the transaction's connection was lost");
+            return;
+        }
+        job->status = store_conn_open(mysql, &store_g.cfg, 0, job->err, sizeof job->err);
+        if (job->status != CAMI_OK) {
+            job->connect_failed = 1;
+            return;
+        }
+        job->connected = 1;
+    }
+    switch (job->kind) {
+    case JOB_QUERY:
+    case JOB_EXEC:
+        job->status = run_statement(job, conn, &broken);
+        break;
+    case JOB_BEGIN:
+        job->status = store_conn_run(*mysql, "START TRANSACTION", job->err, sizeof job->err,
+                                     &broken);
+        break;
+    case JOB_COMMIT:
+        job->status = store_conn_run(*mysql, "COMMIT", job->err, sizeof job->err, &broken);
+        if (job->status != CAMI_OK && !broken) {
+            char ignored[STORE_ERRLEN];
+
+            /* Leave the connection clean for its next owner. */
+            if (store_conn_run(*mysql, "ROLLBACK", ignored, sizeof ignored, &broken) != CAMI_OK)
+                broken = 1;
+        }
+        break;
+    case JOB_ROLLBACK:
+        job->status = store_conn_run(*mysql, "ROLLBACK", job->err, sizeof job->err, &broken);
+        break;
+    }
+    if (broken)
+        store_conn_drop(conn);
+    conn->last_used_ms = store_mono_ms();
+}
+
+static void job_done(void *ud, int wstatus)
+{
+    struct store_job *job = ud;
+
+    if (wstatus != CAMI_OK) {
+        job->status = CAMI_ESTATE;
+        snprintf(job->err, sizeof job->err, "camid is shutting down");
+    }
+    if (job->tx != NULL) {
+        store_tx_job_done(job);
+        return;
+    }
+    if (job->kind == JOB_BEGIN) {
+        store_tx_begun(job);
+        return;
+    }
+    store_pool_note(job);
+    store_pool_release(job->conn);
+    job->conn = NULL;
+    store_job_deliver(job);
+}
+
+int store_job_dispatch(struct store_job *job)
+{
+    return cami_work_submit(store_g.self, job_work, job_done, job);
+}
+
+void store_job_deliver(struct store_job *job)
+{
+    const char *err = job->status == CAMI_OK ? NULL : job->err;
+
+    if (job->status != CAMI_OK && job->err[0] == '\0')
+        snprintf(job->err, sizeof job->err, "store error %d", job->status);
+    if (job->status == CAMI_OK && job->result == NULL && job->cb != NULL)
+        job->result = json_null();
+    if (job->kind == JOB_BEGIN && job->begin_cb != NULL)
+        job->begin_cb(job->caller, job->status, NULL, err != NULL ? err : "no transaction",
+                      job->ud);
+    else if (job->cb != NULL && !job->internal)
+        job->cb(job->caller, job->status, job->status == CAMI_OK ? job->result : NULL, err,
+                job->ud);
+    store_job_free(job);
+}

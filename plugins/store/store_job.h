@@ -1,0 +1,59 @@
+/*
+ * store_job.h - one call of the store service on its way through the pool.
+ *
+ * A job is created on the loop thread by a service call, waits for a
+ * connection (pool or transaction), runs on a pool thread (store_job_work)
+ * and comes back to the loop (store_job_done), where its callback runs.
+ */
+#ifndef STORE_JOB_H
+#define STORE_JOB_H
+
+#include <cami/cami.h>
+#include <cami/store.h>
+
+#include "store_conn.h"
+
+enum store_job_kind { JOB_QUERY, JOB_EXEC, JOB_BEGIN, JOB_COMMIT, JOB_ROLLBACK };
+
+struct store_job {
+    enum store_job_kind kind;
+    cami_plugin *caller;        /* the plugin whose callback this is */
+    char *sql;                  /* owned */
+    json_t *params;             /* owned; NULL for none */
+    cami_store_fn cb;
+    cami_store_tx_fn begin_cb;
+    void *ud;
+    struct cami_store_tx *tx;   /* NULL outside a transaction */
+    struct store_conn *conn;    /* owned while the job runs; NULL: none needed */
+    int internal;               /* the idle-timeout rollback: no callback */
+    int skip;                   /* fail with skip_status without touching the database */
+    int skip_status;
+
+    /* filled by the pool thread */
+    int status;
+    json_t *result;
+    int connect_failed;         /* it tried to connect and could not */
+    int connected;              /* it opened a connection */
+    char err[STORE_ERRLEN];
+
+    struct store_job *next;     /* a wait queue */
+};
+
+/* A new job; params are stolen (also when NULL is returned: out of memory). */
+struct store_job *store_job_new(enum store_job_kind kind, cami_plugin *caller, const char *sql,
+                                json_t *params, void *ud);
+
+void store_job_free(struct store_job *job);
+
+/* Fail the job without running it: status and a message for err. */
+void store_job_skip(struct store_job *job, int status, const char *fmt, ...)
+    CAMI_PRINTF(3, 4);
+
+/* Queue the job on the host's pool. CAMI_OK, or the host's error (the job
+ * is then still the caller's). */
+int store_job_dispatch(struct store_job *job);
+
+/* Run the job's callback (if any) with its outcome and free the job. */
+void store_job_deliver(struct store_job *job);
+
+#endif

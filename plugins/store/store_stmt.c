@@ -1,0 +1,349 @@
+/* store_stmt.c - prepared statements with JSON parameters and JSON results. */
+#include <errmsg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cami/cami.h>
+#include <cami/store.h>
+
+#include "store_conn.h"
+#include "store_errmap.h"
+#include "store_param.h"
+#include "store_stmt.h"
+
+/* How a result column is fetched and turned into JSON. */
+enum col_kind { COL_INT, COL_DOUBLE, COL_NULL, COL_TEXT };
+
+struct col {
+    enum col_kind kind;
+    int is_unsigned;
+    long long i;
+    double d;
+    char *buf;
+    unsigned long cap, len;
+    my_bool is_null, error;
+};
+
+static int stmt_fail(MYSQL_STMT *st, unsigned read_timeout_ms, unsigned long long t0,
+                     struct store_stmt_out *out)
+{
+    unsigned code = mysql_stmt_errno(st);
+
+    out->broken = store_err_broken(code);
+    if (code == CR_SERVER_LOST && read_timeout_ms > 0 &&
+        store_mono_ms() - t0 + 100 >= read_timeout_ms) {
+        snprintf(out->err, sizeof out->err,
+                 "the statement ran past the read timeout of %u ms; connection closed",
+                 read_timeout_ms);
+        return CAMI_ETIMEDOUT;
+    }
+    return store_conn_error(code, mysql_stmt_error(st), mysql_stmt_sqlstate(st), out->err,
+                            sizeof out->err);
+}
+
+static enum col_kind kind_of(const MYSQL_FIELD *f)
+{
+    switch (f->type) {
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_YEAR:
+        return COL_INT;
+    case MYSQL_TYPE_FLOAT:
+    case MYSQL_TYPE_DOUBLE:
+        return COL_DOUBLE;
+    case MYSQL_TYPE_NULL:
+        return COL_NULL;
+    default:   /* DECIMAL (exact), dates and times, text, blobs, JSON, BIT */
+        return COL_TEXT;
+    }
+}
+
+static int bind_params(MYSQL_STMT *st, const json_t *params, MYSQL_BIND *b, long long *ints,
+                       double *dbls, struct store_stmt_out *out)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(params, i, v) {
+        switch (store_param_kind(v)) {
+        case STORE_PARAM_NULL:
+            b[i].buffer_type = MYSQL_TYPE_NULL;
+            break;
+        case STORE_PARAM_INT:
+            ints[i] = store_param_int(v);
+            b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+            b[i].buffer = &ints[i];
+            break;
+        case STORE_PARAM_DOUBLE:
+            dbls[i] = json_real_value(v);
+            b[i].buffer_type = MYSQL_TYPE_DOUBLE;
+            b[i].buffer = &dbls[i];
+            break;
+        case STORE_PARAM_STRING:
+            b[i].buffer_type = MYSQL_TYPE_STRING;
+            b[i].buffer = (void *)json_string_value(v);
+            b[i].buffer_length = (unsigned long)json_string_length(v);
+            break;
+        default:
+            snprintf(out->err, sizeof out->err, "parameter %zu is not a scalar", i + 1);
+            return CAMI_EINVAL;
+        }
+    }
+    if (mysql_stmt_bind_param(st, b) != 0)
+        return stmt_fail(st, 0, 0, out);
+    return CAMI_OK;
+}
+
+static json_t *col_json(const struct col *c, const MYSQL_FIELD *f, struct store_stmt_out *out)
+{
+    json_t *v;
+
+    if (c->is_null || c->kind == COL_NULL)
+        return json_null();
+    switch (c->kind) {
+    case COL_INT:
+        if (c->is_unsigned && (unsigned long long)c->i > (unsigned long long)INT64_MAX)
+            return json_sprintf("%llu", (unsigned long long)c->i);
+        return json_integer((json_int_t)c->i);
+    case COL_DOUBLE:
+        return json_real(c->d);
+    default:
+        v = json_stringn(c->buf, c->len);
+        if (v == NULL)
+            snprintf(out->err, sizeof out->err,
+                     "column '%s' holds bytes that are not UTF-8 text: select HEX() or "
+                     "TO_BASE64() of it", f->name);
+        return v;
+    }
+}
+
+/* Grow the buffers of truncated text columns and fetch them again. */
+static int refetch(MYSQL_STMT *st, MYSQL_BIND *b, struct col *cols, unsigned n,
+                   struct store_stmt_out *out)
+{
+    for (unsigned i = 0; i < n; i++) {
+        char *grown;
+
+        if (cols[i].kind != COL_TEXT || cols[i].is_null || cols[i].len < cols[i].cap)
+            continue;
+        grown = realloc(cols[i].buf, cols[i].len + 1);
+        if (grown == NULL) {
+            snprintf(out->err, sizeof out->err, "out of memory for a result row");
+            return CAMI_ENOMEM;
+        }
+        cols[i].buf = grown;
+        cols[i].cap = cols[i].len + 1;
+        b[i].buffer = grown;
+        b[i].buffer_length = cols[i].cap;
+        if (mysql_stmt_fetch_column(st, &b[i], i, 0) != 0)
+            return stmt_fail(st, 0, 0, out);
+    }
+    if (mysql_stmt_bind_result(st, b) != 0)
+        return stmt_fail(st, 0, 0, out);
+    return CAMI_OK;
+}
+
+static int fetch_rows(MYSQL_STMT *st, MYSQL_RES *meta, struct store_stmt_out *out)
+{
+    unsigned n = mysql_num_fields(meta);
+    MYSQL_FIELD *f = mysql_fetch_fields(meta);
+    MYSQL_BIND *b = calloc(n ? n : 1, sizeof *b);
+    struct col *cols = calloc(n ? n : 1, sizeof *cols);
+    json_t *rows = json_array();
+    int rc = CAMI_ENOMEM;
+
+    if (b == NULL || cols == NULL || rows == NULL)
+        goto nomem;
+    for (unsigned i = 0; i < n; i++) {
+        cols[i].kind = kind_of(&f[i]);
+        b[i].is_null = &cols[i].is_null;
+        b[i].error = &cols[i].error;
+        b[i].length = &cols[i].len;
+        switch (cols[i].kind) {
+        case COL_INT:
+            cols[i].is_unsigned = (f[i].flags & UNSIGNED_FLAG) != 0;
+            b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+            b[i].buffer = &cols[i].i;
+            b[i].is_unsigned = (my_bool)cols[i].is_unsigned;
+            break;
+        case COL_DOUBLE:
+            b[i].buffer_type = MYSQL_TYPE_DOUBLE;
+            b[i].buffer = &cols[i].d;
+            break;
+        case COL_NULL:
+            b[i].buffer_type = MYSQL_TYPE_NULL;
+            break;
+        case COL_TEXT:
+            /* max_length is known after store_result (UPDATE_MAX_LENGTH). */
+            cols[i].cap = (f[i].max_length > 63 ? f[i].max_length : 63) + 1;
+            cols[i].buf = malloc(cols[i].cap);
+            if (cols[i].buf == NULL)
+                goto nomem;
+            b[i].buffer_type = MYSQL_TYPE_STRING;
+            b[i].buffer = cols[i].buf;
+            b[i].buffer_length = cols[i].cap;
+            break;
+        }
+    }
+    if (mysql_stmt_bind_result(st, b) != 0) {
+        rc = stmt_fail(st, 0, 0, out);
+        goto fail;
+    }
+    for (;;) {
+        int fr = mysql_stmt_fetch(st);
+        json_t *row;
+
+        if (fr == MYSQL_NO_DATA)
+            break;
+        if (fr == 1) {
+            rc = stmt_fail(st, 0, 0, out);
+            goto fail;
+        }
+        if (fr == MYSQL_DATA_TRUNCATED && (rc = refetch(st, b, cols, n, out)) != CAMI_OK)
+            goto fail;
+        row = json_object();
+        if (row == NULL || json_array_append_new(rows, row) != 0)
+            goto nomem;
+        for (unsigned i = 0; i < n; i++) {
+            json_t *v = col_json(&cols[i], &f[i], out);
+
+            if (v == NULL) {
+                rc = out->err[0] ? CAMI_EFAIL : CAMI_ENOMEM;
+                goto fail;
+            }
+            if (json_object_set_new(row, f[i].name, v) != 0)
+                goto nomem;
+        }
+    }
+    out->result = rows;
+    rows = NULL;
+    rc = CAMI_OK;
+    goto done;
+nomem:
+    snprintf(out->err, sizeof out->err, "out of memory for the result");
+    rc = CAMI_ENOMEM;
+fail:
+done:
+    for (unsigned i = 0; cols != NULL && i < n; i++)
+        free(cols[i].buf);
+    free(cols);
+    free(b);
+    json_decref(rows);
+    return rc;
+}
+
+static int run_prepared(MYSQL_STMT *st, const json_t *params, int exec,
+                        unsigned read_timeout_ms, struct store_stmt_out *out)
+{
+    size_t given = params != NULL ? json_array_size(params) : 0;
+    unsigned long wanted;
+    MYSQL_BIND *b = NULL;
+    long long *ints = NULL;
+    double *dbls = NULL;
+    my_bool one = 1;
+    unsigned long long t0 = store_mono_ms();
+    int rc;
+
+    wanted = mysql_stmt_param_count(st);
+    if (wanted != given) {
+        snprintf(out->err, sizeof out->err,
+                 "the statement has %lu placeholder(s) but %zu parameter(s) were given", wanted,
+                 given);
+        return CAMI_EINVAL;
+    }
+    if (given > 0) {
+        b = calloc(given, sizeof *b);
+        ints = calloc(given, sizeof *ints);
+        dbls = calloc(given, sizeof *dbls);
+        if (b == NULL || ints == NULL || dbls == NULL) {
+            snprintf(out->err, sizeof out->err, "out of memory binding parameters");
+            rc = CAMI_ENOMEM;
+            goto out;
+        }
+        if ((rc = bind_params(st, params, b, ints, dbls, out)) != CAMI_OK)
+            goto out;
+    }
+    if (mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &one) != 0 ||
+        mysql_stmt_execute(st) != 0) {
+        rc = stmt_fail(st, read_timeout_ms, t0, out);
+        /* "Gone away": the command could not be sent, so it did not run. */
+        out->retryable = mysql_stmt_errno(st) == CR_SERVER_GONE_ERROR;
+        /* A kept statement whose result changed shape (DDL since it was
+         * prepared): Connector/C leaves the link in an unknown state, so it
+         * is dropped, and the statement - one that returns rows - runs
+         * again on a fresh one. */
+        if (mysql_stmt_errno(st) == CR_NEW_STMT_METADATA)
+            out->broken = out->retryable = 1;
+        goto out;
+    }
+    if (mysql_stmt_field_count(st) > 0 && mysql_stmt_store_result(st) != 0) {
+        rc = stmt_fail(st, read_timeout_ms, t0, out);
+        goto out;
+    }
+    if (exec) {
+        out->result = json_pack("{s:I,s:I}", "affected_rows",
+                                (json_int_t)mysql_stmt_affected_rows(st), "insert_id",
+                                (json_int_t)mysql_stmt_insert_id(st));
+        rc = out->result != NULL ? CAMI_OK : CAMI_ENOMEM;
+    } else if (mysql_stmt_field_count(st) == 0) {
+        out->result = json_array();
+        rc = out->result != NULL ? CAMI_OK : CAMI_ENOMEM;
+    } else {
+        MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+
+        if (meta == NULL) {
+            rc = stmt_fail(st, 0, 0, out);
+            goto out;
+        }
+        rc = fetch_rows(st, meta, out);
+        mysql_free_result(meta);
+    }
+    if (rc == CAMI_ENOMEM && !out->err[0])
+        snprintf(out->err, sizeof out->err, "out of memory for the result");
+out:
+    free(b);
+    free(ints);
+    free(dbls);
+    return rc;
+}
+
+int store_stmt_run(MYSQL *mysql, struct store_stmtcache **cache, const char *sql,
+                   const json_t *params, int exec, unsigned read_timeout_ms,
+                   struct store_stmt_out *out)
+{
+    MYSQL_STMT *st = cache != NULL ? store_stmtcache_get(cache, sql) : NULL;
+    int cached = st != NULL, rc;
+
+    out->result = NULL;
+    out->broken = out->retryable = 0;
+    out->err[0] = '\0';
+    if (st == NULL) {
+        st = mysql_stmt_init(mysql);
+        if (st == NULL) {
+            snprintf(out->err, sizeof out->err, "out of memory for a statement");
+            return CAMI_ENOMEM;
+        }
+        if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
+            rc = stmt_fail(st, 0, 0, out);
+            /* Nothing ran: a broken link here is safe to retry elsewhere. */
+            out->retryable = out->broken;
+            mysql_stmt_close(st);
+            return rc;
+        }
+    }
+    rc = run_prepared(st, params, exec, read_timeout_ms, out);
+    /* Client-side only: ready for the next execute, no round trip. */
+    mysql_stmt_free_result(st);
+    if (cached)
+        return rc;   /* the cache closes it, also when the connection is dropped */
+    if (cache != NULL && !out->broken && store_stmtcache_put(cache, sql, st) == 0)
+        return rc;
+    /* Closing a statement tells the server; on a broken link it just frees. */
+    mysql_stmt_close(st);
+    return rc;
+}

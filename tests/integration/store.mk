@@ -1,0 +1,23 @@
+# The store's tests. Unit tests (cmocka) of its pure parts: parameter
+# mapping, error mapping, migration file names, order, checksums and
+# statement splitting. Integration tests (tests/integration/test_store.py):
+# a real camid with store and storebed against a private MariaDB that the
+# test starts with scripts/devdb in a temporary directory.
+check_PROGRAMS += plugins/store/test_store_unit
+plugins_store_test_store_unit_SOURCES = plugins/store/test_store_unit.c \
+	plugins/store/store_param.c plugins/store/store_errmap.c plugins/store/store_migfile.c
+plugins_store_test_store_unit_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MARIADB_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+plugins_store_test_store_unit_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+TESTS += plugins/store/test_store_unit
+
+# storebed drives the store service from HTTP; check-only, -rpath makes it
+# a shared object (tests/plugins/.libs/storebed.so).
+check_LTLIBRARIES += tests/plugins/storebed.la
+tests_plugins_storebed_la_SOURCES = tests/plugins/storebed.c
+tests_plugins_storebed_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_plugins_storebed_la_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
+tests_plugins_storebed_la_LIBADD = $(JANSSON_LIBS)
+
+TESTS += tests/integration/test_store.py
+EXTRA_DIST += tests/integration/test_store.py
