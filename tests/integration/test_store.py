@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import requests  # noqa: E402
 
-from harness import (CAMICTL, PLUGIN_DIR, Camid, DevDB, main, render_config,  # noqa: E402
+from harness import (CAMICTL, PLUGIN_DIR, Camid, DevDB, ServerTestCase, main, render_config,  # noqa: E402
                      require_built, run_camid, run_camictl, scaled, test_plugin, wait_until)
 
 STOREBED = test_plugin("storebed")
@@ -79,32 +79,18 @@ class Client:
         return r.json()
 
 
-class StoreCase(unittest.TestCase):
-    """One camid per class with store + storebed on the module's MariaDB."""
+class StoreCase(ServerTestCase):
+    """One camid per class with store + storebed on the module's MariaDB
+    (the harness's ServerTestCase does the rest of the lifecycle)."""
 
     store_keys = {}
     storebed_keys = {}
-    server = None
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Camid(plugins=plugins(cls.store_keys, cls.storebed_keys)).start()
+        cls.server_options = {"plugins": plugins(cls.store_keys, cls.storebed_keys)}
+        super().setUpClass()
         cls.db = Client(cls.server)
-
-    @classmethod
-    def tearDownClass(cls):
-        server, cls.server = cls.server, None
-        if server is not None:
-            server.stop_checked()
-
-    def run(self, result=None):
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result is not None and self.server is not None and \
-                len(result.failures) + len(result.errors) > before:
-            sys.stderr.write("--- camid stderr after %s ---\n%s\n" %
-                             (self.id(), self.server.stderr()[-4000:]))
-        return out
 
     def assertError(self, r, http, status, text=None):
         self.assertEqual(r.status_code, http, r.text)
