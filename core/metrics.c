@@ -14,9 +14,16 @@ static const int known_status[] = {100, 101, 200, 201, 202, 204, 206, 301, 302, 
 #define NSTATUS (sizeof(known_status) / sizeof(known_status[0]) + 1)
 
 /* Latency buckets in seconds, upper bounds; +Inf is implicit. */
+/* The same bounds in ns, compared on every request without floating point. */
+static const uint64_t bucket_le_ns[] = {100000,    250000,    500000,     1000000,    2500000,
+                                        5000000,   10000000,  25000000,   50000000,   100000000,
+                                        250000000, 500000000, 1000000000, 2500000000, 5000000000,
+                                        10000000000};
 static const double bucket_le[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                    0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5, 5, 10};
 #define NBUCKETS (sizeof(bucket_le) / sizeof(bucket_le[0]))
+_Static_assert(sizeof(bucket_le_ns) / sizeof(bucket_le_ns[0]) == NBUCKETS,
+               "bucket bounds in s and ns must match");
 
 typedef struct route_counters {
     uint64_t by_status[NSTATUS];
@@ -121,9 +128,8 @@ void metrics_request_done(uint32_t route_id, int status, uint64_t duration_ns, s
         return;
     route_counters *rc = &g_mine->routes[route_id];
     ADD(rc->by_status[status_index(status)], 1);
-    double secs = (double)duration_ns / 1e9;
     size_t b = 0;
-    while (b < NBUCKETS && secs > bucket_le[b])
+    while (b < NBUCKETS && duration_ns > bucket_le_ns[b])
         b++;
     if (b < NBUCKETS)
         ADD(rc->buckets[b], 1);

@@ -202,22 +202,21 @@ const char *http_req_param(const cami_request *r, const char *name)
 
 static int parse_query(cami_request *r)
 {
-    cami_request *m = (cami_request *)r;
-    if (m->nquery >= 0)
-        return m->nquery;
-    m->nquery = 0;
-    if (!m->raw_query || m->raw_query_len == 0)
+    if (r->nquery >= 0)
+        return r->nquery;
+    r->nquery = 0;
+    if (!r->raw_query || r->raw_query_len == 0)
         return 0;
-    size_t arena_len = (size_t)m->raw_query_len + MAX_QUERY_PAIRS * 2 + 2;
-    char *arena = req_alloc_bytes(m, arena_len);
-    query_pair *pairs = req_alloc_bytes(m, sizeof(query_pair) * MAX_QUERY_PAIRS);
+    size_t arena_len = (size_t)r->raw_query_len + MAX_QUERY_PAIRS * 2 + 2;
+    char *arena = req_alloc_bytes(r, arena_len);
+    query_pair *pairs = req_alloc_bytes(r, sizeof(query_pair) * MAX_QUERY_PAIRS);
     if (!arena || !pairs)
         return 0;
-    int n = query_parse(m->raw_query, m->raw_query_len, pairs, MAX_QUERY_PAIRS, arena, arena_len);
+    int n = query_parse(r->raw_query, r->raw_query_len, pairs, MAX_QUERY_PAIRS, arena, arena_len);
     if (n < 0)
         n = 0;
-    m->query = pairs;
-    m->nquery = n;
+    r->query = pairs;
+    r->nquery = n;
     return n;
 }
 
