@@ -9,14 +9,17 @@
  * doesn't exist") for the first moments, or the admin runs camid --migrate.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <mysql.h>
 
+#include "store_builtin.h"
 #include "store_config.h"
 #include "store_job.h"
 #include "store_migrate.h"
 #include "store_param.h"
 #include "store_pool.h"
+#include "store_resource.h"
 #include "store_state.h"
 #include "store_tx.h"
 
@@ -149,6 +152,53 @@ static int svc_migrations(cami_plugin *self, const char *dir)
     return store_migrations_register(self, dir);
 }
 
+static int svc_resource_add(cami_plugin *self, const json_t *spec,
+                            const cami_store_resource_hooks *hooks, void *ud)
+{
+    struct resource *r;
+    char err[400];
+    int rc;
+
+    if (self == NULL || spec == NULL)
+        return CAMI_EINVAL;
+    if (store_g.started)
+        return CAMI_ESTATE;
+    if (hooks != NULL && hooks->size < sizeof(uint32_t))
+        return CAMI_EINVAL;
+    r = rspec_parse(spec, err, sizeof err);
+    if (r == NULL) {
+        const json_t *name = json_object_get(spec, "name");
+        cami_log(self, CAMI_LOG_ERROR, "resource %s: %s",
+                 json_is_string(name) ? json_string_value(name) : "(unnamed)", err);
+        return CAMI_EINVAL;
+    }
+    r->plugin = self;
+    r->ud = ud;
+    if (hooks != NULL) /* an older, shorter struct: the members it has */
+        memcpy(&r->hooks, hooks,
+               hooks->size < sizeof r->hooks ? hooks->size : sizeof r->hooks);
+    r->hooks.size = sizeof r->hooks;
+    rc = rhttp_register(r);
+    if (rc != CAMI_OK) {
+        cami_log(self, CAMI_LOG_ERROR, "resource %s: cannot register its routes (%d)", r->name,
+                 rc);
+        resource_free(r);
+        return rc;
+    }
+    r->next = store_g.resources;
+    store_g.resources = r;
+    cami_log(self, CAMI_LOG_DEBUG, "resource %s at %s (table %s)", r->name, r->base_path,
+             r->table);
+    return CAMI_OK;
+}
+
+static int svc_migration_add(cami_plugin *self, const char *name, const char *sql)
+{
+    if (self == NULL)
+        return CAMI_EINVAL;
+    return store_migration_add(self, name, sql);
+}
+
 static const cami_store_v1 store_iface = {
     .size = sizeof(cami_store_v1),
     .query = svc_query,
@@ -159,13 +209,53 @@ static const cami_store_v1 store_iface = {
     .commit = svc_commit,
     .rollback = svc_rollback,
     .migrations = svc_migrations,
+    .resource_add = svc_resource_add,
+    .migration_add = svc_migration_add,
 };
+
+const cami_store_v1 *store_service(void)
+{
+    return &store_iface;
+}
+
+/* The store's own tables and resources, compiled in (store_builtin.c). */
+static int add_builtins(cami_plugin *self)
+{
+    for (const struct embedded_file *f = store_builtin; f->name != NULL; f++) {
+        int rc = CAMI_OK;
+        if (strncmp(f->name, "migrations/", 11) == 0) {
+            rc = store_migration_add(self, f->name + 11, f->text);
+        } else if (strncmp(f->name, "resources/", 10) == 0 && store_g.cfg.resources) {
+            json_error_t jerr;
+            json_t *spec = json_loads(f->text, 0, &jerr);
+            if (spec == NULL) {
+                cami_log(self, CAMI_LOG_ERROR, "%s:%d: %s", f->name, jerr.line, jerr.text);
+                return CAMI_EINVAL;
+            }
+            rc = svc_resource_add(self, spec, NULL, NULL);
+            json_decref(spec);
+        }
+        if (rc != CAMI_OK)
+            return rc;
+    }
+    return CAMI_OK;
+}
+
+static void store_resources_free(void)
+{
+    while (store_g.resources != NULL) {
+        struct resource *r = store_g.resources;
+        store_g.resources = r->next;
+        resource_free(r);
+    }
+}
 
 /* ---- migrations: at start and as the task store.migrate ----------------- */
 
 static void migrated_at_start(int status, json_t *applied, const char *error, void *ud)
 {
     (void)ud;
+    store_g.migrating = 0;
     if (status != CAMI_OK)
         cami_log(store_g.self, CAMI_LOG_ERROR, "migrations not applied: %s", error);
     else
@@ -225,6 +315,13 @@ static int store_init(cami_plugin *self)
     rc = store_pool_init(store_g.cfg.pool_size);
     if (rc != CAMI_OK)
         goto fail;
+    rc = add_builtins(self);
+    if (rc != CAMI_OK) {
+        store_migrations_free();
+        store_resources_free();
+        store_pool_fini();
+        goto fail;
+    }
     rc = cami_service_provide(self, CAMI_STORE_SERVICE, CAMI_STORE_VERSION, &store_iface,
                               sizeof store_iface);
     if (rc != CAMI_OK) {
@@ -254,6 +351,7 @@ static int store_start(cami_plugin *self)
     if (!store_g.cfg.migrate_on_start || store_g.nmigs == 0)
         return CAMI_OK;
     rc = store_migrate_submit(migrated_at_start, NULL);
+    store_g.migrating = rc == CAMI_OK;
     if (rc != CAMI_OK)
         cami_log(self, CAMI_LOG_ERROR, "cannot start the migrations (%d)", rc);
     return rc;
@@ -271,6 +369,7 @@ static void store_fini(cami_plugin *self)
     store_tx_fini_all();
     store_pool_fini();
     store_migrations_free();
+    store_resources_free();
     /* Only the store uses Connector/C in camid; its global state goes with it. */
     mysql_library_end();
     store_g = (struct store_state){ 0 };

@@ -23,6 +23,8 @@ const cami_config_key store_config_schema[] = {
       "ms a transaction may stay idle before it is rolled back (0: no limit)" },
     { "migrate_on_start", CAMI_CONFIG_BOOL, "true", 0,
       "apply pending schema migrations when camid starts (else: camid --migrate)" },
+    { "resources", CAMI_CONFIG_BOOL, "true", 0,
+      "serve the store's own REST resources (users, devices, measurements, ...)" },
     { NULL, 0, NULL, 0, NULL }
 };
 
@@ -72,6 +74,11 @@ int store_config_read(cami_plugin *self, struct store_config *cfg)
     rc = cami_config_bool(self, "migrate_on_start", &cfg->migrate_on_start);
     if (rc != CAMI_OK) {
         cami_log(self, CAMI_LOG_ERROR, "config key migrate_on_start: cannot read it (%d)", rc);
+        return CAMI_EINVAL;
+    }
+    rc = cami_config_bool(self, "resources", &cfg->resources);
+    if (rc != CAMI_OK) {
+        cami_log(self, CAMI_LOG_ERROR, "config key resources: cannot read it (%d)", rc);
         return CAMI_EINVAL;
     }
     return CAMI_OK;

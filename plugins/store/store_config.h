@@ -18,6 +18,7 @@ struct store_config {
     unsigned query_timeout_ms;  /* 0: none */
     unsigned tx_timeout_ms;     /* 0: none */
     int migrate_on_start;
+    int resources;           /* serve the store's own resources */
 };
 
 /* The schema the host checks the section against. */

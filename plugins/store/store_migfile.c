@@ -52,8 +52,10 @@ int store_migfile_sort(struct store_migfile *files, size_t n, char *err, size_t 
 
 void store_migfile_free(struct store_migfile *files, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(files[i].name);
+        free(files[i].text);
+    }
     free(files);
 }
 
@@ -87,6 +89,7 @@ int store_migfile_list(const char *dir, struct store_migfile **out, size_t *out_
                 goto nomem;
             files = grown;
         }
+        files[n].text = NULL;
         files[n].name = strdup(e->d_name);
         if (files[n].name == NULL)
             goto nomem;

@@ -14,6 +14,7 @@
 struct store_migfile {
     unsigned long long version;
     char *name;    /* the file name, e.g. "0001_users.sql"; owned */
+    char *text;    /* built in (migration_add): the SQL, owned; NULL: read the file */
 };
 
 /*

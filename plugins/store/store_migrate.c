@@ -78,6 +78,66 @@ int store_migrations_register(cami_plugin *self, const char *dir)
     return CAMI_OK;
 }
 
+int store_migration_add(cami_plugin *self, const char *name, const char *sql)
+{
+    const char *plugin = cami_plugin_name(self);
+    struct store_migset *set = NULL;
+    struct store_migfile *grown;
+    unsigned long long version;
+    char err[768];
+
+    if (store_g.started)
+        return CAMI_ESTATE;
+    if (name == NULL || sql == NULL || store_migfile_name(name, &version) != 1) {
+        cami_log(self, CAMI_LOG_ERROR, "migration_add: '%s' is not a migration name "
+                                       "(NNNN_description.sql)", name != NULL ? name : "(null)");
+        return CAMI_EINVAL;
+    }
+    for (size_t i = 0; i < store_g.nmigs; i++)
+        if (strcmp(store_g.migs[i].plugin, plugin) == 0)
+            set = &store_g.migs[i];
+    if (set != NULL && strcmp(set->dir, BUILTIN_DIR) != 0) {
+        cami_log(self, CAMI_LOG_ERROR, "migration_add: a folder is registered already (%s); "
+                                       "use one or the other", set->dir);
+        return CAMI_EINVAL;
+    }
+    if (set == NULL) {
+        struct store_migset *migs = realloc(store_g.migs, (store_g.nmigs + 1) * sizeof *migs);
+        if (migs == NULL)
+            return CAMI_ENOMEM;
+        store_g.migs = migs;
+        set = &store_g.migs[store_g.nmigs];
+        memset(set, 0, sizeof *set);
+        set->plugin = strdup(plugin);
+        set->dir = strdup(BUILTIN_DIR);
+        if (set->plugin == NULL || set->dir == NULL) {
+            free(set->plugin);
+            free(set->dir);
+            return CAMI_ENOMEM;
+        }
+        store_g.nmigs++;
+    }
+    grown = realloc(set->files, (set->n + 1) * sizeof *grown);
+    if (grown == NULL)
+        return CAMI_ENOMEM;
+    set->files = grown;
+    grown[set->n] = (struct store_migfile){ version, strdup(name), strdup(sql) };
+    if (grown[set->n].name == NULL || grown[set->n].text == NULL) {
+        free(grown[set->n].name);
+        free(grown[set->n].text);
+        return CAMI_ENOMEM;
+    }
+    set->n++;
+    if (store_migfile_sort(set->files, set->n, err, sizeof err) != 0) {
+        cami_log(self, CAMI_LOG_ERROR, "migration_add: %s", err);
+        set->n--;
+        free(set->files[set->n].name);
+        free(set->files[set->n].text);
+        return CAMI_EINVAL;
+    }
+    return CAMI_OK;
+}
+
 void store_migrations_free(void)
 {
     for (size_t i = 0; i < store_g.nmigs; i++) {
@@ -230,7 +290,15 @@ static int migrate_all(MYSQL *m, struct run *r)
 
                 if (pass == 1 && was != NULL)
                     continue;
-                if (read_file(set->dir, mf->name, &text, &len, r->err, sizeof r->err) != 0) {
+                if (mf->text != NULL) {
+                    len = strlen(mf->text);
+                    text = strdup(mf->text);
+                    if (text == NULL) {
+                        snprintf(r->err, sizeof r->err, "out of memory");
+                        rc = CAMI_ENOMEM;
+                        break;
+                    }
+                } else if (read_file(set->dir, mf->name, &text, &len, r->err, sizeof r->err) != 0) {
                     rc = CAMI_EFAIL;
                     break;
                 }

@@ -22,6 +22,12 @@ struct store_migset {
     size_t n;
 };
 
+/* The `dir` of a plugin's migrations that were added from memory. */
+#define BUILTIN_DIR "(built in)"
+
+/* Add one built-in migration for plugin `self` (store.h `migration_add`). */
+int store_migration_add(cami_plugin *self, const char *name, const char *sql);
+
 /* Register `dir` for plugin `self` (store.h `migrations`). */
 int store_migrations_register(cami_plugin *self, const char *dir);
 

@@ -16,12 +16,14 @@
 
 struct store_job;
 struct store_migset;
+struct resource;
 
 struct store_state {
     cami_plugin *self;
     struct store_config cfg;
     int started;        /* start() ran: migrations can no longer be registered */
     int stopping;       /* stop() ran: new calls are refused */
+    int migrating;      /* the start's migrations run: tables may be missing */
 
     /* the pool: every connection is idle here or owned by one job/tx */
     struct store_conn *conns;
@@ -35,6 +37,9 @@ struct store_state {
 
     /* open transactions, to free them at fini */
     struct cami_store_tx *txs;
+
+    /* declarative resources of every plugin (store_resource.h) */
+    struct resource *resources;
 
     /* registered migration folders, in registration order */
     struct store_migset *migs;

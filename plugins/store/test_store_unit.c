@@ -105,9 +105,9 @@ static void ordering(void **state)
 {
     char err[256];
     struct store_migfile f[3] = {
-        { 10, "10_c.sql" }, { 2, "0002_b.sql" }, { 1, "1_a.sql" }
+        { 10, "10_c.sql", NULL }, { 2, "0002_b.sql", NULL }, { 1, "1_a.sql", NULL }
     };
-    struct store_migfile d[2] = { { 3, "3_a.sql" }, { 3, "0003_b.sql" } };
+    struct store_migfile d[2] = { { 3, "3_a.sql", NULL }, { 3, "0003_b.sql", NULL } };
 
     (void)state;
     assert_int_equal(store_migfile_sort(f, 3, err, sizeof err), 0);

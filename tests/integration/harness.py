@@ -670,7 +670,7 @@ class RawConn:
     def read_response(self, method="GET", timeout=None):
         """Read one response to a `method` request. Strict: CRLF line ends,
         a valid status line, token header names, no obs-fold, exactly one
-        Content-Length (camid always sends one, 1xx aside), no
+        Content-Length (camid always sends one, 1xx and 204 aside: none), no
         Transfer-Encoding; the body is exactly Content-Length bytes (none for
         HEAD, 1xx, 204 and 304)."""
         deadline = self._deadline(timeout)
@@ -703,12 +703,15 @@ class RawConn:
         if resp.header_all("Transfer-Encoding"):
             raise ProtocolError("camid sent Transfer-Encoding (it always frames with "
                                 "Content-Length): %r" % headers)
-        if 100 <= status < 200:
-            return resp
         lengths = resp.header_all("Content-Length")
+        if 100 <= status < 200 or status == 204:
+            # RFC 9110 8.6: no Content-Length in 1xx and 204 answers
+            if lengths:
+                raise ProtocolError("Content-Length in a %d answer: %r" % (status, lengths))
+            return resp
         if len(lengths) != 1 or not re.fullmatch(r"[0-9]+", lengths[0]):
             raise ProtocolError("need exactly one numeric Content-Length, got %r" % lengths)
-        if method == "HEAD" or status in (204, 304):
+        if method == "HEAD" or status == 304:
             return resp
         resp.body = self._exact(int(lengths[0]), deadline)
         return resp

@@ -11,6 +11,13 @@ plugins_store_test_store_unit_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MARIADB_
 plugins_store_test_store_unit_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
 TESTS += plugins/store/test_store_unit
 
+check_PROGRAMS += plugins/store/test_store_resource
+plugins_store_test_store_resource_SOURCES = plugins/store/test_store_resource.c \
+	plugins/store/store_rspec.c plugins/store/store_rvalue.c plugins/store/store_sbuf.c
+plugins_store_test_store_resource_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CMOCKA_CFLAGS)
+plugins_store_test_store_resource_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS) -lm
+TESTS += plugins/store/test_store_resource
+
 # storebed drives the store service from HTTP; check-only, -rpath makes it
 # a shared object (tests/plugins/.libs/storebed.so).
 check_LTLIBRARIES += tests/plugins/storebed.la
@@ -21,3 +28,7 @@ tests_plugins_storebed_la_LIBADD = $(JANSSON_LIBS)
 
 TESTS += tests/integration/test_store.py
 EXTRA_DIST += tests/integration/test_store.py
+
+# The store's own resources (plugins/store/resources/*.json) over HTTP.
+TESTS += tests/integration/test_store_resources.py
+EXTRA_DIST += tests/integration/test_store_resources.py

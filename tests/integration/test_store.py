@@ -30,6 +30,12 @@ from harness import (CAMICTL, PLUGIN_DIR, Camid, DevDB, ServerTestCase, main, re
                      require_built, run_camid, run_camictl, scaled, test_plugin, wait_until)
 
 STOREBED = test_plugin("storebed")
+# The store's own migrations (plugins/store/migrations, compiled in), as
+# recorded() lists them.
+_OWN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "store",
+                    "migrations")
+STORE_OWN = ["store\t%d\t%s" % (int(f.split("_")[0]), f)
+             for f in sorted(os.listdir(_OWN)) if f.endswith(".sql")]
 STORE_SO = os.path.join(PLUGIN_DIR, "store.so")
 EDOWN, EDUPLICATE, ECONSTRAINT = -1001, -1002, -1003
 EINVAL, ETIMEDOUT = -22, -110
@@ -349,6 +355,7 @@ class Migrations(unittest.TestCase):
         return s
 
     def recorded(self):
+        """plugin\tversion\tname of every applied migration, by plugin."""
         if not DB.sql("SHOW TABLES LIKE 'schema_migrations'").strip():
             return []
         return DB.sql("SELECT plugin, version, name FROM schema_migrations "
@@ -365,12 +372,13 @@ class Migrations(unittest.TestCase):
         self.assertTrue(a.running() and b.running())
         for s in (a, b):
             wait_until(lambda: "schema up to date" in s.stderr(), 10, "migrations of one camid")
-        self.assertEqual(self.recorded(), ["storebed\t1\t0001_create.sql",
-                                           "storebed\t2\t0002_more.sql"])
+        # the store's own built-in migrations, then storebed's folder
+        self.assertEqual(self.recorded(), STORE_OWN + ["storebed\t1\t0001_create.sql",
+                                                       "storebed\t2\t0002_more.sql"])
         self.assertEqual(DB.sql("SELECT id, note FROM mig_a ORDER BY id").splitlines()[1:],
                          ["1\tx;y", "2\tx;y"])
         applied = a.stderr().count("applied migration") + b.stderr().count("applied migration")
-        self.assertEqual(applied, 2)
+        self.assertEqual(applied, 2 + len(STORE_OWN))
         # A restart applies nothing.
         c = self.camid().start()
         wait_until(lambda: "migrations: 0 applied" in c.stderr(), 10, "a run with nothing to do")
@@ -382,7 +390,11 @@ class Migrations(unittest.TestCase):
         r = run_camictl(a.config_path, ["task", "store.migrate", "{}"])
         self.assertEqual(r.returncode, 0, r.stderr)
         import json
-        self.assertEqual(json.loads(r.stdout), {"applied": [
+        applied = json.loads(r.stdout)["applied"]
+        self.assertEqual([m for m in applied if m["plugin"] == "store"],
+                         [{"plugin": "store", "version": int(v), "name": n}
+                          for _, v, n in (line.split("\t") for line in STORE_OWN)])
+        self.assertEqual({"applied": [m for m in applied if m["plugin"] != "store"]}, {"applied": [
             {"plugin": "storebed", "version": 1, "name": "0001_create.sql"},
             {"plugin": "storebed", "version": 2, "name": "0002_more.sql"}]})
         r = run_camictl(a.config_path, ["task", "store.migrate", "{}"])
@@ -398,7 +410,7 @@ class Migrations(unittest.TestCase):
         r = run_camictl(b.config_path, ["task", "store.migrate", "{}"])
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("0001_create.sql was changed", r.stderr)
-        self.assertEqual(len(self.recorded()), 2)
+        self.assertEqual(len(self.recorded()), 2 + len(STORE_OWN))
         self.assertEqual(b.stop_checked(), 0)
 
 

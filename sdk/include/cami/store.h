@@ -78,6 +78,51 @@ typedef void (*cami_store_fn)(cami_plugin *self, int status, json_t *result, con
 typedef void (*cami_store_tx_fn)(cami_plugin *self, int status, cami_store_tx *tx,
                                  const char *error, void *ud);
 
+/*
+ * Hooks a plugin may attach to a declarative resource (resource_add). The
+ * struct is size-prefixed: set .size = sizeof(cami_store_resource_hooks);
+ * members are only appended. Every member may be NULL. Thread: loop.
+ * Since store service v1 (resource_add).
+ */
+typedef struct cami_store_resource_hooks {
+    uint32_t size;
+
+    /*
+     * validate - last word on a write, after the store checked types,
+     * ranges, lengths, choices and required fields. `object` holds the
+     * fields to be written, by field name, as the API spells them (64-bit
+     * integers as integers here); the hook may change or add members (a
+     * server-set field). method: "POST", "PUT" or "PATCH" (PATCH: only the
+     * fields sent). Return CAMI_OK, or CAMI_EINVAL with a message in
+     * `error` (errlen bytes, NUL-terminated) and the field's name in
+     * `field` (fieldlen bytes; may stay empty): the client gets 400
+     * {"error": error, "field": field} and nothing is written.
+     */
+    int (*validate)(cami_plugin *self, cami_request *req, const char *method, json_t *object,
+                    char *field, size_t fieldlen, char *error, size_t errlen, void *ud);
+
+    /*
+     * written - a write was committed (after the client's answer is
+     * built, before it is sent). method: "POST", "PUT", "PATCH" or
+     * "DELETE"; object (borrowed) the row as a GET of it shows it now, and
+     * for DELETE as it was. Use it to publish an event; it cannot fail the
+     * request. Not called for rows changed by plain exec.
+     */
+    void (*written)(cami_plugin *self, const char *method, const json_t *object, void *ud);
+
+    /*
+     * scope - whose rows this request may see (the hook for the
+     * authorization layer). Called before every list, detail and write of
+     * a resource that declares an "owner" field. Set *owner (a new
+     * reference) to the owner value every row must have, or leave it NULL
+     * for no limit. Return CAMI_OK, or any error code: the client gets 403
+     * and nothing runs.
+     * Rows outside the scope are 404 to detail requests, missing from
+     * lists, and a write may not move a row out of the scope (400).
+     */
+    int (*scope)(cami_plugin *self, cami_request *req, json_t **owner, void *ud);
+} cami_store_resource_hooks;
+
 typedef struct cami_store_v1 {
     /* sizeof(cami_store_v1) in the provider; members are only appended. */
     uint32_t size;
@@ -130,6 +175,87 @@ typedef struct cami_store_v1 {
     int (*migrations)(cami_plugin *self, const char *dir);
 
     /* ---- append members below this line, never above ---- */
+
+    /*
+     * resource_add - serve a table as a Tastypie-compatible REST resource.
+     * `spec` (JSON, borrowed: the store copies what it keeps) describes the
+     * table; the store registers, on the calling plugin's listeners:
+     *   GET    <prefix><name>/            list: {"meta": {limit, next, offset,
+     *                                      previous, total_count}, <list_key>: [...]}
+     *   POST   <prefix><name>/            201, Location: <prefix><name>/<pk>/
+     *   GET    <prefix><name>/{pk}/       the object, 404 when missing
+     *   PUT    <prefix><name>/{pk}/       replace: 204 (202 with the object when
+     *                                     return_data); missing: created, 201
+     *   PATCH  <prefix><name>/{pk}/       change the fields sent: 202
+     *   DELETE <prefix><name>/{pk}/       204
+     *   GET    <prefix><name>/schema/     fields, filters, ordering, methods
+     * Methods left out of the spec get 405. Lists take limit (default 20,
+     * at most 1000, 0 means 1000), offset, order_by=[-]field (repeatable)
+     * and filters field=value or field__op=value, op one of exact, iexact,
+     * in (comma-separated), gt, gte, lt, lte; unknown parameters are
+     * ignored, a known field that does not allow the filter or ordering is
+     * 400. Objects carry "resource_uri"; bigint fields are JSON strings.
+     * A bad value is 400 {"error", "field"} naming the field (a body that
+     * is not a JSON object: {"error"} alone); an unreachable database 503
+     * with Retry-After; a duplicate unique key 409. docs/PLUGIN-GUIDE.md
+     * ("Declarative resources") has an example.
+     *
+     * spec members (unknown members are refused, to catch typos):
+     *   name            required: the URL segment, [a-z0-9_-]+
+     *   table           required: the table, an SQL identifier
+     *   fields          required: {"<field>": {...}} (below)
+     *   prefix          URL prefix, default "/api/v1/"
+     *   primary_key     default "id"; integer or bigint field
+     *   list_key        default "objects"
+     *   list_methods    default ["GET", "POST"]
+     *   detail_methods  default ["GET", "PUT", "PATCH", "DELETE"]
+     *   ordering        fields order_by may name, default none
+     *   default_order   e.g. ["-timestamp"], default the primary key; the
+     *                   primary key always ends the order (stable pages)
+     *   owner           the field naming the user who owns a row (scope hook)
+     *   return_data     true: writes answer with the object (Tastypie's
+     *                   always_return_data), default false
+     * field members:
+     *   type        required: "integer" (32-bit, a JSON number), "bigint"
+     *               (64-bit, a JSON string), "float", "string", "text",
+     *               "boolean", "datetime" ("YYYY-MM-DDTHH:MM:SS"), "json" (any
+     *               JSON value, stored as text), "related" (an id in the
+     *               column, shown as "<prefix><resource>/<id>/"; clients may
+     *               send the URI or the id)
+     *   column      the column, default the field name
+     *   readonly    not writable by clients (auto ids, server-set fields)
+     *   nullable    null is a valid value
+     *   required    a POST must send it (default: true unless readonly,
+     *               nullable or with a default)
+     *   default     the value a POST or PUT that omits it writes
+     *   min, max    numbers: the inclusive range
+     *   max_length  string, text: the longest value, in characters
+     *   choices     the values allowed
+     *   filters     ["exact", "in", ...] or "all": the filters it allows
+     *   filter_name another name for it in query strings ("user" for user_id)
+     *   resource    related: the resource name its URIs use
+     *   unique      documents a unique key (the table enforces it)
+     *   help        text for /schema/
+     *
+     * hooks: NULL or see cami_store_resource_hooks (copied); ud is passed
+     * to them. Thread: loop, during init only. Returns CAMI_OK, CAMI_EINVAL
+     * (the spec is wrong: the log names the member and why), CAMI_EEXIST
+     * (a route is taken), CAMI_ENOMEM, CAMI_ESTATE (after init). Since
+     * store service v1 (this member: check with CAMI_STORE_HAS).
+     */
+    int (*resource_add)(cami_plugin *self, const json_t *spec,
+                        const cami_store_resource_hooks *hooks, void *ud);
+
+    /*
+     * migration_add - as `migrations`, for a migration compiled into the
+     * plugin instead of a folder: `name` as a file's (NNNN_description.sql),
+     * `sql` its text (both copied). Call once per migration; a plugin uses
+     * either a folder or migration_add, not both. Thread: loop, during init
+     * only. Returns CAMI_OK, CAMI_EINVAL (a bad name, a number used twice, a
+     * folder registered: the log says which), CAMI_ENOMEM, CAMI_ESTATE.
+     * Since store service v1 (this member: check with CAMI_STORE_HAS).
+     */
+    int (*migration_add)(cami_plugin *self, const char *name, const char *sql);
 } cami_store_v1;
 
 /* True when the store table `db` (of `size` bytes, from cami_service_get)
