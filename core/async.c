@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "fdwatch.h"
 #include "log.h"
 #include "metrics.h"
 #include "plugin.h"
@@ -63,6 +64,7 @@ static void run_posts(uv_async_t *h)
 int async_init(uv_loop_t *loop)
 {
     g_loop = loop;
+    fdwatch_init(loop);
     int rc = uv_async_init(loop, &g_post_async, run_posts);
     if (rc == 0)
         g_post_open = 1;

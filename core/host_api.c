@@ -12,6 +12,7 @@
 
 #include "async.h"
 #include "bus/bus.h"
+#include "fdwatch.h"
 #include "http/request.h"
 #include "log.h"
 #include "metrics.h"
@@ -272,6 +273,12 @@ static int h_loop_post(cami_plugin *self, cami_loop_fn cb, void *ud)
     return async_loop_post(self, cb, ud);
 }
 
+static cami_fd_watch *h_fd_watch_start(cami_plugin *self, int fd, int events, cami_fd_fn cb,
+                                       void *ud)
+{
+    return fdwatch_start(self, fd, events, cb, ud);
+}
+
 static uint64_t h_now_ms(const cami_plugin *self)
 {
     (void)self;
@@ -328,4 +335,7 @@ const struct cami_host_api host_api_table = {
     .event_topic = bus_event_topic,
     .event_json = bus_event_json,
     .event_text = bus_event_text,
+    .fd_watch_start = h_fd_watch_start,
+    .fd_watch_set = fdwatch_set,
+    .fd_watch_stop = fdwatch_stop,
 };

@@ -9,6 +9,7 @@ core_libcamicore_la_SOURCES = \
 	core/metrics.c core/metrics.h \
 	core/services.c core/services.h \
 	core/async.c core/async.h \
+	core/fdwatch.c core/fdwatch.h \
 	core/host_api.c core/host_api.h \
 	core/runtime.c core/runtime.h \
 	core/worker.c core/worker.h \

@@ -34,6 +34,7 @@ struct cami_plugin {
     uint64_t requests;
     uint64_t failures;             /* handler returned < 0 */
     struct cami_timer *timers;     /* live timers, stopped by the host after fini() */
+    struct cami_fd_watch *fdwatches; /* live fd watches, likewise */
 };
 
 /* Keys of [plugin.NAME] the host handles itself, NULL-terminated. */

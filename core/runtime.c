@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "async.h"
+#include "fdwatch.h"
 #include "host_api.h"
 #include "http/core_routes.h"
 #include "log.h"
@@ -310,6 +311,7 @@ void runtime_fini_plugins(runtime *rt)
             metrics_set_running_plugin(-1);
         }
         async_timers_stop_all(p);
+        fdwatch_stop_all(p);
         services_drop(p);
         bus_drop_plugin(p);
         host_api_forget_plugin(p);

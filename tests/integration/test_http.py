@@ -63,6 +63,15 @@ class HttpTest(ServerTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertEqual(r.json(), doc)
 
+    def test_fd_watch(self):
+        """ABI 1.2: a plugin's socket watched on the loop, writable then
+        (after cami_fd_watch_set) readable; a regular file is refused."""
+        for _ in range(3):
+            r = self.session().get(self.server.url("/tb/fdwatch"), timeout=scaled(5))
+            self.assertEqual(r.status_code, 200, r.text)
+            self.assertEqual(r.json(), {"steps": ["writable", "readable"], "read": "x",
+                                        "regular_file_refused": True})
+
     def test_header_echo(self):
         with self.conn() as c:
             r = c.request("GET", "/tb/hdr?x=1", [("X-One", "1"), ("x-two", " spaced  "),

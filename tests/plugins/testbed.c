@@ -11,9 +11,16 @@
  *   GET  /tb/big?n=N     N bytes of "abc...zabc..." (application/octet-stream)
  *   GET  /tb/hdr         {"method", "target", "headers": [[name, value], ...]}
  *   GET  /tb/items/      {"items": []} (only the slashed path exists)
+ *   GET  /tb/fdwatch     a socketpair watched on the loop: writable first,
+ *                        then (after cami_fd_watch_set) readable once a
+ *                        timer wrote a byte -> {"steps": [...], "read": "x",
+ *                        "regular_file_refused": bool}
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cami/cami.h>
 
@@ -139,6 +146,89 @@ static int tb_items(cami_request *req, void *ud)
     return cami_resp_json(req, 200, json_pack("{s:[]}", "items"));
 }
 
+struct fdw {
+    cami_plugin *self;
+    cami_request *req;
+    cami_fd_watch *watch;
+    int fds[2];
+    json_t *steps;
+    int regular_refused;
+};
+
+static void fdw_finish(struct fdw *f, const char *read_text)
+{
+    cami_fd_watch_stop(f->watch);
+    close(f->fds[0]);
+    close(f->fds[1]);
+    cami_resp_json(f->req, 200,
+                   json_pack("{s:o,s:s,s:b}", "steps", f->steps, "read", read_text,
+                             "regular_file_refused", f->regular_refused));
+    cami_req_finish(f->req);
+    free(f);
+}
+
+static void fdw_write_later(cami_timer *timer, void *ud)
+{
+    struct fdw *f = ud;
+    cami_timer_stop(timer);
+    if (write(f->fds[1], "x", 1) != 1)
+        fdw_finish(f, "write failed");
+}
+
+static void fdw_ready(cami_fd_watch *watch, int fd, int events, void *ud)
+{
+    struct fdw *f = ud;
+    char c;
+    (void)watch;
+    (void)fd;
+    if (events & CAMI_FD_ERROR) {
+        fdw_finish(f, "error");
+    } else if (json_array_size(f->steps) == 0 && (events & CAMI_FD_WRITE)) {
+        json_array_append_new(f->steps, json_string("writable"));
+        /* now wait for a byte only: nothing is readable for 20 ms */
+        if (cami_fd_watch_set(f->watch, CAMI_FD_READ) != CAMI_OK ||
+            cami_timer_start(f->self, 20, 0, fdw_write_later, f) == NULL)
+            fdw_finish(f, "set failed");
+    } else if (events & CAMI_FD_READ) {
+        json_array_append_new(f->steps, json_string("readable"));
+        fdw_finish(f, read(f->fds[0], &c, 1) == 1 && c == 'x' ? "x" : "?");
+    } else {
+        json_array_append_new(f->steps, json_string("unexpected"));
+    }
+}
+
+static int tb_fdwatch(cami_request *req, void *ud)
+{
+    cami_plugin *self = ud;
+    struct fdw *f = calloc(1, sizeof *f);
+    FILE *regular = tmpfile();
+    cami_fd_watch *w;
+
+    if (f == NULL || regular == NULL || socketpair(AF_UNIX, SOCK_STREAM, 0, f->fds) != 0) {
+        free(f);
+        if (regular != NULL)
+            fclose(regular);
+        return CAMI_EFAIL;
+    }
+    /* epoll cannot watch a regular file: refused, not a crash */
+    w = cami_fd_watch_start(self, fileno(regular), CAMI_FD_READ, fdw_ready, f);
+    f->regular_refused = w == NULL;
+    cami_fd_watch_stop(w);
+    fclose(regular);
+    f->self = self;
+    f->req = req;
+    f->steps = json_array();
+    f->watch = cami_fd_watch_start(self, f->fds[0], CAMI_FD_WRITE, fdw_ready, f);
+    if (f->watch == NULL) {
+        close(f->fds[0]);
+        close(f->fds[1]);
+        json_decref(f->steps);
+        free(f);
+        return CAMI_EFAIL;
+    }
+    return CAMI_PENDING;
+}
+
 static int tb_init(cami_plugin *self)
 {
     static const struct {
@@ -149,6 +239,7 @@ static int tb_init(cami_plugin *self)
         {"GET", "/tb/fail", tb_fail},   {"GET", "/tb/slow", tb_slow},
         {"POST", "/tb/len", tb_len},    {"GET", "/tb/big", tb_big},
         {"GET", "/tb/hdr", tb_hdr},     {"GET", "/tb/items/", tb_items},
+        {"GET", "/tb/fdwatch", tb_fdwatch},
     };
     int rc;
 

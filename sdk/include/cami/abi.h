@@ -15,7 +15,7 @@ extern "C" {
 /* The ABI this SDK describes. A host loads a plugin when the plugin's major
  * equals the host's and the plugin's minor is not newer than the host's. */
 #define CAMI_ABI_MAJOR 1
-#define CAMI_ABI_MINOR 1
+#define CAMI_ABI_MINOR 2
 
 /* "CAMI" in ASCII: the first field of every plugin descriptor. */
 #define CAMI_PLUGIN_MAGIC 0x43414D49u
@@ -62,6 +62,15 @@ typedef struct cami_timer cami_timer;
  * bus.h). Since ABI 1.1. */
 typedef struct cami_task cami_task;
 typedef struct cami_event cami_event;
+/* A file descriptor watched on the loop (see async.h). Since ABI 1.2. */
+typedef struct cami_fd_watch cami_fd_watch;
+
+/* What a watched descriptor is ready for (bits). Since ABI 1.2. */
+enum cami_fd_events {
+    CAMI_FD_READ = 1,
+    CAMI_FD_WRITE = 2,
+    CAMI_FD_ERROR = 4      /* only reported, never asked for */
+};
 
 #ifdef __cplusplus
 }

@@ -69,6 +69,48 @@ static inline uint64_t cami_now_ms(const cami_plugin *self)
     return cami_host_->now_ms(self);
 }
 
+/*
+ * cami_fd_watch_start - call cb(watch, fd, ready, ud) on the loop thread
+ * whenever `fd` is ready for what `events` asks (CAMI_FD_READ and/or
+ * CAMI_FD_WRITE); `ready` has those bits, plus CAMI_FD_ERROR when the
+ * descriptor reported an error or hang-up (then read or write it to learn
+ * which). Level-triggered: cb runs again while the condition lasts. For
+ * libraries that bring their own sockets (libcurl's multi interface,
+ * database or message clients): never block on `fd` on the loop.
+ * The descriptor stays the plugin's: stop the watch before closing it.
+ * Thread: loop. Returns the watch, or NULL (bad arguments, a descriptor
+ * that cannot be polled such as a regular file, out of memory; the log
+ * says which). The host stops a plugin's remaining watches after its
+ * fini(). Since ABI 1.2: check with CAMI_HAS(cami_host_, fd_watch_start),
+ * as these return NULL / CAMI_ENOTSUP on an older host.
+ */
+static inline cami_fd_watch *cami_fd_watch_start(cami_plugin *self, int fd, int events,
+                                                 cami_fd_fn cb, void *ud)
+{
+    if (!CAMI_HAS(cami_host_, fd_watch_start))
+        return NULL;
+    return cami_host_->fd_watch_start(self, fd, events, cb, ud);
+}
+
+/* cami_fd_watch_set - change what the watch waits for (events as above;
+ * 0 pauses it). Returns CAMI_OK, CAMI_EINVAL, or CAMI_ENOTSUP. Thread: loop.
+ * Since ABI 1.2. */
+static inline int cami_fd_watch_set(cami_fd_watch *watch, int events)
+{
+    if (!CAMI_HAS(cami_host_, fd_watch_set))
+        return CAMI_ENOTSUP;
+    return cami_host_->fd_watch_set(watch, events);
+}
+
+/* cami_fd_watch_stop - stop and free the watch (also from its own
+ * callback); the descriptor is not closed. NULL is ignored. Thread: loop.
+ * Since ABI 1.2. */
+static inline void cami_fd_watch_stop(cami_fd_watch *watch)
+{
+    if (watch != NULL && CAMI_HAS(cami_host_, fd_watch_stop))
+        cami_host_->fd_watch_stop(watch);
+}
+
 #ifdef __cplusplus
 }
 #endif

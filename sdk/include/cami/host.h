@@ -41,6 +41,8 @@ typedef int (*cami_event_fn)(cami_plugin *self, const cami_event *event, void *u
 typedef int (*cami_task_fn)(cami_task *task, json_t *args, void *ud);
 typedef void (*cami_reply_fn)(cami_plugin *self, int status, json_t *result, const char *error,
                               void *ud);
+/* A watched descriptor is ready; see async.h. Since ABI 1.2. */
+typedef void (*cami_fd_fn)(cami_fd_watch *watch, int fd, int events, void *ud);
 
 struct cami_host_api {
     uint32_t size;            /* sizeof(struct cami_host_api) in the host */
@@ -114,7 +116,12 @@ struct cami_host_api {
     const char *(*event_topic)(const cami_event *event);
     json_t *(*event_json)(const cami_event *event, json_error_t *error);
     const char *(*event_text)(const cami_event *event, size_t *len);
-    /* ---- append ABI 1.2 members below this line, never above ---- */
+    /* ---- ABI 1.2: descriptors watched on the loop (async.h) ---- */
+    cami_fd_watch *(*fd_watch_start)(cami_plugin *self, int fd, int events, cami_fd_fn cb,
+                                     void *ud);
+    int (*fd_watch_set)(cami_fd_watch *watch, int events);
+    void (*fd_watch_stop)(cami_fd_watch *watch);
+    /* ---- append ABI 1.3 members below this line, never above ---- */
 };
 
 /* True when the host table `api` has a usable `member`. Since ABI 1.0. */
