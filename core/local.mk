@@ -10,6 +10,7 @@ core_libcamicore_la_SOURCES = \
 	core/services.c core/services.h \
 	core/async.c core/async.h \
 	core/fdwatch.c core/fdwatch.h \
+	core/jsonreal.c core/jsonreal.h \
 	core/host_api.c core/host_api.h \
 	core/runtime.c core/runtime.h \
 	core/worker.c core/worker.h \

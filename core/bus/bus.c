@@ -10,6 +10,7 @@
 #include "bus/frames.h"
 #include "bus/topic.h"
 #include "bus/zwatch.h"
+#include "jsonreal.h"
 #include "log.h"
 #include "metrics.h"
 #include "plugin.h"
@@ -411,7 +412,7 @@ int bus_publish(cami_plugin *self, const char *topic, json_t *payload)
     metrics_count(MC_BUS_EVENTS_PUBLISHED, 1);
     void *out = B.pub ? B.pub : B.fwd_push;
     if (out && prefix_list_match(&B.out_topics, topic, len)) {
-        char *text = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *text = json_dumps(payload, json_compact_flags(payload));
         if (text) {
             send_frames(out, topic, len, text, strlen(text));
             free(text);
@@ -469,7 +470,7 @@ const char *bus_event_text(const cami_event *cev, size_t *len)
 {
     cami_event *ev = (cami_event *)cev;
     if (ev && !ev->text && ev->json) {
-        ev->text_owned = json_dumps(ev->json, JSON_COMPACT | JSON_ENCODE_ANY);
+        ev->text_owned = json_dumps(ev->json, json_compact_flags(ev->json));
         ev->text = ev->text_owned;
         ev->len = ev->text ? strlen(ev->text) : 0;
     }
@@ -596,7 +597,8 @@ static void task_answer(cami_task *t, int status, json_t *result, const char *er
     if (t->remote && !t->requester_done) {
         t->requester_done = 1;
         if (status == CAMI_OK) {
-            char *text = json_dumps(result ? result : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+            char *text = json_dumps(result ? result : json_null(),
+                                    json_compact_flags(result));
             send_remote(t, "ok", text);
             free(text);
         } else {

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "http/conn.h"
+#include "jsonreal.h"
 
 /* Buffers above these sizes are released after a request instead of kept. */
 #define KEEP_HEAD 16384
@@ -410,7 +411,7 @@ int http_resp_json(cami_request *r, int status, json_t *body)
         rc = CAMI_EINVAL;
     } else {
         r->resp_body.len = 0;
-        if (json_dump_callback(body, dump_cb, &r->resp_body, JSON_COMPACT | JSON_ENCODE_ANY) < 0) {
+        if (json_dump_callback(body, dump_cb, &r->resp_body, json_compact_flags(body)) < 0) {
             r->resp_body.len = 0;
             rc = CAMI_ENOMEM;
         } else {

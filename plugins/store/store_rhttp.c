@@ -87,6 +87,33 @@ static int constraint_failed(cami_request *req, const struct resource *r, const 
     return rhttp_bad(req, f != NULL ? f->name : NULL, text);
 }
 
+/* A unique key refused the write: 409 naming the field when the key is
+ * the primary key or a one-column key named after its column (MariaDB's
+ * default), without the key's values or internal names. */
+static int duplicate(cami_request *req, const struct resource *r, const char *error)
+{
+    char key[72], text[300];
+    const struct rfield *f = NULL;
+    json_t *body;
+
+    if (quoted_after(error, "for key '", key, sizeof key) == 0) {
+        /* MariaDB 10.5+ writes 'table.key' */
+        const char *dot = strrchr(key, '.');
+        const char *name = dot != NULL ? dot + 1 : key;
+        f = strcmp(name, "PRIMARY") == 0 ? &r->fields[r->pk] : field_of_column(r, name);
+    }
+    if (f != NULL)
+        snprintf(text, sizeof text, "a %s object with this %s exists already", r->name, f->name);
+    else
+        snprintf(text, sizeof text, "a %s object with these unique values exists already",
+                 r->name);
+    cami_log(r->plugin, CAMI_LOG_DEBUG, "resource %s: %s", r->name, error);
+    body = json_pack("{s:s}", "error", text);
+    if (body != NULL && f != NULL)
+        json_object_set_new(body, "field", json_string(f->name));
+    return cami_resp_json(req, 409, body);
+}
+
 int rhttp_fail(cami_request *req, const struct resource *r, int status, const char *error)
 {
     char text[600];
@@ -101,9 +128,7 @@ int rhttp_fail(cami_request *req, const struct resource *r, int status, const ch
     case CAMI_ETIMEDOUT:
         return cami_resp_error(req, 504, "the database did not answer in time");
     case CAMI_STORE_EDUPLICATE:
-        snprintf(text, sizeof text, "a %s object with this unique value exists already: %s",
-                 r->name, error != NULL ? error : "duplicate key");
-        return cami_resp_error(req, 409, text);
+        return duplicate(req, r, error != NULL ? error : "");
     case CAMI_STORE_ECONSTRAINT:
         return constraint_failed(req, r, error != NULL ? error : "");
     default:

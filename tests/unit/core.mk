@@ -22,9 +22,9 @@ abi-baseline: tests/abi/probe.la
 check_PROGRAMS += tests/unit/test_core
 TESTS += tests/unit/test_core
 tests_unit_test_core_SOURCES = tests/unit/test_core.c core/buf.c core/diag.c core/http/date.c \
-	core/metrics.c core/services.c
-tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_core_LDADD = $(CMOCKA_LIBS)
+	core/metrics.c core/services.c core/jsonreal.c
+tests_unit_test_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_core_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 
 check_PROGRAMS += tests/unit/test_bus
 TESTS += tests/unit/test_bus

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "http/date.h"
+#include "jsonreal.h"
 #include "metrics.h"
 #include "services.h"
 
@@ -160,12 +161,43 @@ static void test_diag(void **state)
     assert_int_equal(d.count, 0);
 }
 
+/* Reals print as Python printed them (70.3, not 70.299999999999997),
+ * and still read back as the same double. */
+static void test_json_reals_shortest(void **state)
+{
+    static const double values[] = { 70.3, 0.1, 1e300, 2.5, 72.123456789, -0.0 };
+    json_t *doc = json_pack("{s:f,s:[f,f],s:i,s:s}", "a", 70.3, "b", 0.1, 80.0, "n", 3, "s", "x");
+    char *text = json_dumps(doc, json_compact_flags(doc));
+    (void)state;
+
+    assert_string_equal(text, "{\"a\":70.3,\"b\":[0.1,80.0],\"n\":3,\"s\":\"x\"}");
+    free(text);
+    json_decref(doc);
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        json_t *v = json_real(values[i]);
+        char *t = json_dumps(v, json_compact_flags(v));
+        assert_true(strtod(t, NULL) == values[i]);
+        assert_int_equal(json_real_digits(v), 15);
+        free(t);
+        json_decref(v);
+    }
+    /* 0.1 + 0.2 needs all 17 digits to come back */
+    doc = json_pack("[f,f]", 0.1, 0.1 + 0.2);
+    assert_int_equal(json_real_digits(doc), 17);
+    text = json_dumps(doc, json_compact_flags(doc));
+    assert_string_equal(text, "[0.10000000000000001,0.30000000000000004]");
+    free(text);
+    json_decref(doc);
+    assert_int_equal(json_real_digits(NULL), 15);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_append_and_consume),
         cmocka_unit_test(test_buf_reserve_overflow),
         cmocka_unit_test(test_http_date),
+        cmocka_unit_test(test_json_reals_shortest),
         cmocka_unit_test(test_metrics_sum_across_slots),
         cmocka_unit_test(test_metrics_label_escaping),
         cmocka_unit_test(test_services),
