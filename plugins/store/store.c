@@ -73,6 +73,40 @@ static int pool_call(cami_plugin *self, enum store_job_kind kind, const char *sq
     return rc;
 }
 
+int store_list_submit(cami_plugin *self, const char *sql, json_t *params, const char *count_sql,
+                      json_t *count_params, size_t limit, size_t offset,
+                      json_t *(*shape)(void *shape_ud, json_t *rows, size_t total),
+                      void *shape_ud, cami_store_fn cb, void *ud)
+{
+    struct store_job *job;
+    int rc;
+
+    if (store_g.stopping) {
+        json_decref(params);
+        json_decref(count_params);
+        return CAMI_ESTATE;
+    }
+    job = new_call(self, JOB_LIST, sql, params, cb, ud, &rc);
+    if (job == NULL) {
+        json_decref(count_params);
+        return rc;
+    }
+    job->count_params = count_params;
+    job->count_sql = strdup(count_sql);
+    job->limit = limit;
+    job->offset = offset;
+    job->shape = shape;
+    job->shape_ud = shape_ud;
+    if (job->count_sql == NULL) {
+        store_job_free(job);
+        return CAMI_ENOMEM;
+    }
+    rc = store_pool_submit(job);
+    if (rc != CAMI_OK)
+        store_job_free(job);
+    return rc;
+}
+
 static int svc_query(cami_plugin *self, const char *sql, json_t *params, cami_store_fn cb,
                      void *ud)
 {

@@ -32,7 +32,9 @@ void store_job_free(struct store_job *job)
     if (job == NULL)
         return;
     free(job->sql);
+    free(job->count_sql);
     json_decref(job->params);
+    json_decref(job->count_params);
     json_decref(job->result);
     free(job);
 }
@@ -86,6 +88,47 @@ static int run_statement(struct store_job *job, struct store_conn *conn, int *br
     return rc;
 }
 
+/*
+ * A resource list: the page, then the total - which the page tells by
+ * itself unless it is full or past the end (then a COUNT(*)) - and the
+ * body, so the loop only sends it.
+ */
+static int run_list(struct store_job *job, struct store_conn *conn, int *broken)
+{
+    struct store_stmt_out out;
+    json_t *rows, *n;
+    size_t total, got;
+    int rc = run_statement(job, conn, broken);
+
+    if (rc != CAMI_OK)
+        return rc;
+    rows = job->result;
+    job->result = NULL;
+    got = json_array_size(rows);
+    if (got < job->limit && (got > 0 || job->offset == 0)) {
+        total = job->offset + got;
+    } else {
+        rc = store_stmt_run(conn->mysql, &conn->stmts, job->count_sql, job->count_params, 0,
+                            read_timeout_ms(), &out);
+        *broken = out.broken;
+        if (rc != CAMI_OK) {
+            snprintf(job->err, sizeof job->err, "%s", out.err);
+            json_decref(rows);
+            return rc;
+        }
+        n = json_object_get(json_array_get(out.result, 0), "n");
+        total = json_is_integer(n) ? (size_t)json_integer_value(n) : 0;
+        json_decref(out.result);
+    }
+    job->result = job->shape(job->shape_ud, rows, total);
+    json_decref(rows);
+    if (job->result == NULL) {
+        snprintf(job->err, sizeof job->err, "out of memory");
+        return CAMI_ENOMEM;
+    }
+    return CAMI_OK;
+}
+
 /* Pool thread: the job owns job->conn exclusively. */
 static void job_work(void *ud)
 {
@@ -123,6 +166,9 @@ static void job_work(void *ud)
     case JOB_QUERY:
     case JOB_EXEC:
         job->status = run_statement(job, conn, &broken);
+        break;
+    case JOB_LIST:
+        job->status = run_list(job, conn, &broken);
         break;
     case JOB_BEGIN:
         job->status = store_conn_run(*mysql, "START TRANSACTION", job->err, sizeof job->err,

@@ -13,7 +13,14 @@
 
 #include "store_conn.h"
 
-enum store_job_kind { JOB_QUERY, JOB_EXEC, JOB_BEGIN, JOB_COMMIT, JOB_ROLLBACK };
+/* JOB_LIST: a resource's page, its total, and the list body built from
+ * them, all on one pool thread and one connection (store_rhttp.c). */
+enum store_job_kind { JOB_QUERY, JOB_EXEC, JOB_BEGIN, JOB_COMMIT, JOB_ROLLBACK, JOB_LIST };
+
+/* Turns a JOB_LIST's rows (borrowed) and total into its result (a new
+ * reference, NULL: out of memory). Runs on the pool thread: it may only
+ * read what nobody changes meanwhile. */
+typedef json_t *(*store_list_shape_fn)(void *shape_ud, json_t *rows, size_t total);
 
 struct store_job {
     enum store_job_kind kind;
@@ -25,6 +32,12 @@ struct store_job {
     void *ud;
     struct cami_store_tx *tx;   /* NULL outside a transaction */
     struct store_conn *conn;    /* owned while the job runs; NULL: none needed */
+    /* JOB_LIST only */
+    char *count_sql;            /* owned: the total, when the page cannot tell it */
+    json_t *count_params;       /* owned */
+    size_t limit, offset;
+    store_list_shape_fn shape;
+    void *shape_ud;
     int internal;               /* the idle-timeout rollback: no callback */
     int skip;                   /* fail with skip_status without touching the database */
     int skip_status;

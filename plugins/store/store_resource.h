@@ -235,6 +235,18 @@ json_t *rschema_build(const struct resource *r);
 
 /* ---- store.c ---- */
 
+/*
+ * store_list_submit - a list in one pool job: `sql` (the page, params
+ * stolen) and, when the page cannot tell the total, `count_sql`
+ * (count_params stolen; its one column is "n"); then shape(shape_ud, rows,
+ * total) on the pool thread builds the result cb gets. As the service's
+ * query otherwise.
+ */
+int store_list_submit(cami_plugin *self, const char *sql, json_t *params, const char *count_sql,
+                      json_t *count_params, size_t limit, size_t offset,
+                      json_t *(*shape)(void *shape_ud, json_t *rows, size_t total),
+                      void *shape_ud, cami_store_fn cb, void *ud);
+
 /* The service table, for the engine's own calls (with the resource's
  * plugin as the caller). */
 const cami_store_v1 *store_service(void);

@@ -3,9 +3,10 @@
  * request context the writes share (store_rwrite.c), and how store
  * statuses become HTTP answers.
  *
- * A list is one statement: the page and, through COUNT(*) OVER (), the
- * total. Only a page past the end (no rows to carry the total) costs a
- * second, COUNT(*), statement.
+ * A list is one pool job on one connection: the page (ordered through an
+ * index when there is one), then a COUNT(*) only when the page cannot tell
+ * the total (a full page, or one past the end); the body is built on the
+ * pool thread too, so the loop only sends it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -319,14 +320,22 @@ static json_t *page_link(const struct rquery *q, int exists, size_t offset)
     return v;
 }
 
-static void list_answer(struct rctx *c, json_t *rows, size_t total)
+/* The list body: runs on the pool thread (store_list_submit), reading only
+ * the resource and the parsed query, which nothing changes meanwhile. */
+static json_t *list_body(void *ud, json_t *rows, size_t total)
 {
+    const struct rctx *c = ud;
     const struct resource *r = c->r;
     const struct rquery *q = &c->q;
     json_t *objects = json_array(), *meta, *body = json_object();
     size_t i;
     json_t *row;
 
+    if (objects == NULL || body == NULL) {
+        json_decref(objects);
+        json_decref(body);
+        return NULL;
+    }
     json_array_foreach(rows, i, row)
         json_array_append_new(objects, rvalue_row(r, row));
     /* keys in sorted order, as Tastypie printed them */
@@ -340,61 +349,26 @@ static void list_answer(struct rctx *c, json_t *rows, size_t total)
     json_object_set_new(body, "meta", meta);
     if (strcmp(r->list_key, "meta") > 0)
         json_object_set_new(body, r->list_key, objects);
-    cami_resp_json(c->req, 200, body);
-    rctx_finish(c);
-}
-
-static void counted(cami_plugin *self, int status, json_t *result, const char *error, void *ud)
-{
-    struct rctx *c = ud;
-    json_t *n = json_object_get(json_array_get(result, 0), "n");
-    (void)self;
-
-    if (status != CAMI_OK) {
-        rhttp_fail(c->req, c->r, status, error);
-        rctx_finish(c);
-        return;
-    }
-    list_answer(c, NULL, json_is_integer(n) ? (size_t)json_integer_value(n) : 0);
+    return body;
 }
 
 static void listed(cami_plugin *self, int status, json_t *result, const char *error, void *ud)
 {
     struct rctx *c = ud;
-    char *sql;
-    int rc;
     (void)self;
 
-    if (status != CAMI_OK) {
+    if (status != CAMI_OK)
         rhttp_fail(c->req, c->r, status, error);
-        rctx_finish(c);
-        return;
-    }
-    if (json_array_size(result) > 0) {
-        json_t *n = json_object_get(json_array_get(result, 0), "__total");
-        list_answer(c, result, json_is_integer(n) ? (size_t)json_integer_value(n) : 0);
-        return;
-    }
-    if (c->q.offset == 0) {
-        list_answer(c, result, 0);
-        return;
-    }
-    /* Past the last row: nothing carried the total, count it. */
-    if (asprintf(&sql, "SELECT COUNT(*) AS n FROM `%s`%s", c->r->table, c->q.where) < 0) {
-        rhttp_fail(c->req, c->r, CAMI_ENOMEM, NULL);
-        rctx_finish(c);
-        return;
-    }
-    rc = store_service()->query(c->r->plugin, sql, json_incref(c->q.params), counted, c);
-    free(sql);
-    rctx_chained(c, rc);
+    else
+        cami_resp_json(c->req, 200, json_incref(result));
+    rctx_finish(c);
 }
 
 static int list_get(cami_request *req, void *ud)
 {
     struct resource *r = ud;
     struct rctx *c = rctx_new(req, r, "GET");
-    char err[300], *sql = NULL;
+    char err[300], *sql = NULL, *count_sql = NULL;
     json_t *params;
     int rc;
 
@@ -409,14 +383,22 @@ static int list_get(cami_request *req, void *ud)
     params = json_copy(c->q.params);
     json_array_append_new(params, json_integer((json_int_t)c->q.limit));
     json_array_append_new(params, json_integer((json_int_t)c->q.offset));
-    if (asprintf(&sql, "SELECT %s, COUNT(*) OVER () AS `__total` FROM `%s`%s%s LIMIT ? OFFSET ?",
-                 r->select_cols, r->table, c->q.where, c->q.order) < 0) {
+    if (asprintf(&sql, "SELECT %s FROM `%s`%s%s LIMIT ? OFFSET ?", r->select_cols, r->table,
+                 c->q.where, c->q.order) < 0)
+        sql = NULL;
+    if (asprintf(&count_sql, "SELECT COUNT(*) AS n FROM `%s`%s", r->table, c->q.where) < 0)
+        count_sql = NULL;
+    if (sql == NULL || count_sql == NULL) {
         json_decref(params);
+        free(sql);
+        free(count_sql);
         rctx_done_sync(c);
         return CAMI_ENOMEM;
     }
-    rc = store_service()->query(r->plugin, sql, params, listed, c);
+    rc = store_list_submit(r->plugin, sql, params, count_sql, json_copy(c->q.params), c->q.limit,
+                           c->q.offset, list_body, c, listed, c);
     free(sql);
+    free(count_sql);
     return rctx_started(c, rc);
 }
 
