@@ -82,7 +82,10 @@ static int digits(const char *s, int n, int *out)
  * optional 'Z' (the store keeps wall-clock times, as Tastypie without
  * USE_TZ did) -> "YYYY-MM-DD HH:MM:SS".
  */
-static int parse_datetime(const char *s, char out[32])
+/* Room for any six ints, so no compiler can see a truncation. */
+#define DATETIME_BUF 80
+
+static int parse_datetime(const char *s, char out[DATETIME_BUF])
 {
     static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     int y, mo, d, h = 0, mi = 0, sec = 0;
@@ -112,7 +115,7 @@ static int parse_datetime(const char *s, char out[32])
         return -1;
     if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
         return -1;
-    snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
+    snprintf(out, DATETIME_BUF, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
     return 0;
 }
 
@@ -179,7 +182,7 @@ static json_t *boolean_query(const char *s)
 static json_t *from_api(const struct rfield *f, json_t *v, int strict, char *err, size_t errlen)
 {
     json_t *out = NULL;
-    char when[32];
+    char when[DATETIME_BUF];
 
     if (json_is_null(v))
         return f->nullable ? json_null() : refuse(err, errlen, "may not be null");
