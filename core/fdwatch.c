@@ -39,7 +39,9 @@ static void fired(uv_poll_t *h, int status, int uv_ready)
     int ready = ((uv_ready & UV_READABLE) ? CAMI_FD_READ : 0) |
                 ((uv_ready & UV_WRITABLE) ? CAMI_FD_WRITE : 0);
 
-    if (status < 0) /* the descriptor failed: let the owner find out by using it */
+    /* The descriptor failed: let the owner find out by using it. libuv has
+     * stopped the handle; it stays paused until cami_fd_watch_set (async.h). */
+    if (status < 0)
         ready = CAMI_FD_ERROR | CAMI_FD_READ | CAMI_FD_WRITE;
     metrics_set_running_plugin(w->plugin ? (int)w->plugin->order : -1);
     w->cb(w, w->fd, ready, w->ud);

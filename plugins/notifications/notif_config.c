@@ -140,10 +140,11 @@ int notif_config_read(cami_plugin *self, struct notif_config *cfg)
                  "(%lld ms)", (long long)cfg->retry_max_ms, (long long)cfg->retry_base_ms);
         rc = CAMI_EINVAL;
     }
-    if (rc == CAMI_OK && cfg->lease_ms <= cfg->webhook_timeout_ms) {
+    if (rc == CAMI_OK && cfg->lease_ms <= cfg->webhook_timeout_ms + NOTIF_LEASE_MARGIN_MS) {
         cami_log(self, CAMI_LOG_ERROR, "lease (%lld ms) must be longer than webhook_timeout "
-                 "(%lld ms), or a slow send would be claimed again while it runs",
-                 (long long)cfg->lease_ms, (long long)cfg->webhook_timeout_ms);
+                 "(%lld ms) plus %d ms for writing the result, or a slow send could be claimed "
+                 "and sent again", (long long)cfg->lease_ms, (long long)cfg->webhook_timeout_ms,
+                 NOTIF_LEASE_MARGIN_MS);
         rc = CAMI_EINVAL;
     }
     if (rc == CAMI_OK)

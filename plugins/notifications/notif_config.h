@@ -43,4 +43,11 @@ int notif_config_device_adapter_ok(const char *name);
  * reason in err. */
 int notif_config_check_url(const char *url, char *err, size_t errlen);
 
+/* A delivery's result is written ("marked") up to NOTIF_MARK_TRIES times,
+ * NOTIF_MARK_RETRY_MS apart; the lease must outlast a send plus all of
+ * that, or a slow success could be claimed and sent again. */
+#define NOTIF_MARK_TRIES 5
+#define NOTIF_MARK_RETRY_MS 1000
+#define NOTIF_LEASE_MARGIN_MS (NOTIF_MARK_TRIES * NOTIF_MARK_RETRY_MS)
+
 #endif

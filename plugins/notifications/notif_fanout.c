@@ -239,7 +239,8 @@ static void step_journal(struct fan *f);
 
 static int retryable(int status, const char *error)
 {
-    return status == CAMI_EFAIL && error != NULL &&
+    /* the store answers a lock-wait timeout (1205) with CAMI_ETIMEDOUT */
+    return (status == CAMI_EFAIL || status == CAMI_ETIMEDOUT) && error != NULL &&
            (strstr(error, "Deadlock") != NULL || strstr(error, "Lock wait timeout") != NULL);
 }
 

@@ -38,8 +38,8 @@
 #define RECOVER_EVERY_MS 1000        /* lease recovery at most this often */
 #define CLEANUP_EVERY_MS 3600000     /* retention clean-up once an hour, */
 #define CLEANUP_ROWS 1000            /* this many rows a statement */
-#define MARK_TRIES 5                 /* a mark that fails is tried again ... */
-#define MARK_RETRY_MS 1000           /* ... after this long */
+#define MARK_TRIES NOTIF_MARK_TRIES     /* a mark that fails is tried again ... */
+#define MARK_RETRY_MS NOTIF_MARK_RETRY_MS /* ... after this long */
 #define DEADLOCK_RETRY_MS 20         /* (a deadlock victim: at once, nearly) */
 #define ERROR_MAX 500                /* bytes of last_error kept */
 #define MAX_ADAPTERS 4
@@ -47,7 +47,7 @@
 static const char select_sql[] =
     "SELECT id, adapter, target_kind, target_service, target, payload, attempts "
     "FROM notification_delivery WHERE state = 'queued' AND next_attempt_at <= UTC_TIMESTAMP(3) "
-    "AND adapter IN (%s) ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+    "AND adapter COLLATE utf8mb4_bin IN (%s) ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
 
 static const char claim_sql_head[] =
     "UPDATE notification_delivery SET state = 'sending', attempts = attempts + 1, "
@@ -166,7 +166,8 @@ static uint32_t next_random(void)
  * run again at once. */
 static int deadlock(int status, const char *error)
 {
-    return status == CAMI_EFAIL && error != NULL &&
+    /* the store answers a lock-wait timeout (1205) with CAMI_ETIMEDOUT */
+    return (status == CAMI_EFAIL || status == CAMI_ETIMEDOUT) && error != NULL &&
            (strstr(error, "error 1213") != NULL || strstr(error, "error 1205") != NULL);
 }
 
@@ -234,14 +235,17 @@ static void mark(struct qjob *j)
                            (json_int_t)j->job.delivery_id, (json_int_t)j->job.attempt);
     }
     if (j->mark_tries == 1 && !j->delivered) {
+        /* a row may name an adapter or kind this worker lacks: NULL here */
+        const char *adapter = j->adapter != NULL ? j->adapter->name : "(unknown adapter)";
+        const char *kind = j->kind != NULL ? j->kind : "(unknown kind)";
         if (sql == failed_sql)
             cami_log(notif.self, CAMI_LOG_WARN, "delivery %" PRId64 " (%s %s) failed for good "
-                     "after %" PRId64 " attempts: %s", j->job.delivery_id, j->adapter->name,
-                     j->kind, j->job.attempt, j->error);
+                     "after %" PRId64 " attempts: %s", j->job.delivery_id, adapter,
+                     kind, j->job.attempt, j->error);
         else
             ratelog(RL_QUEUE, CAMI_LOG_INFO, "delivery %" PRId64 " (%s %s, attempt %" PRId64
                     ") failed, next attempt in %" PRIu64 " ms: %s", j->job.delivery_id,
-                    j->adapter->name, j->kind, j->job.attempt, wait, j->error);
+                    adapter, kind, j->job.attempt, wait, j->error);
     }
     rc = params != NULL ? notif.db->exec(notif.self, sql, params, marked, j) : CAMI_ENOMEM;
     if (rc != CAMI_OK)

@@ -90,7 +90,7 @@ static int segment_ok(const char *s)
 static int prefix_ok(const char *s)
 {
     size_t n = s != NULL ? strlen(s) : 0;
-    if (n == 0 || s[0] != '/' || s[n - 1] != '/' || strstr(s, "//") != NULL)
+    if (n == 0 || n > 100 || s[0] != '/' || s[n - 1] != '/' || strstr(s, "//") != NULL)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (!(isalnum((unsigned char)s[i]) || strchr("/_-.", s[i]) != NULL))
@@ -234,18 +234,27 @@ static int parse_range(struct rfield *f, const json_t *def, const char *where, c
         if (!json_is_number(mn) || (is_integral(f->type) && !json_is_integer(mn)))
             return fail(err, errlen, "%s: 'min' must be a%s number", where,
                         is_integral(f->type) ? "n integer" : "");
+        if (json_is_integer(mn) &&
+            (json_integer_value(mn) < f->imin || json_integer_value(mn) > f->imax))
+            return fail(err, errlen, "%s: 'min' is outside the %s type's range", where,
+                        rfield_type_name(f->type));
         f->has_min = 1;
         f->min = json_number_value(mn);
-        if (json_is_integer(mn) && json_integer_value(mn) > f->imin)
+        if (json_is_integer(mn))
             f->imin = json_integer_value(mn);
     }
     if (mx != NULL) {
         if (!json_is_number(mx) || (is_integral(f->type) && !json_is_integer(mx)))
             return fail(err, errlen, "%s: 'max' must be a%s number", where,
                         is_integral(f->type) ? "n integer" : "");
+        if (json_is_integer(mx) &&
+            (json_integer_value(mx) < (f->type == RF_INTEGER ? INT32_MIN : INT64_MIN) ||
+             json_integer_value(mx) > f->imax))
+            return fail(err, errlen, "%s: 'max' is outside the %s type's range", where,
+                        rfield_type_name(f->type));
         f->has_max = 1;
         f->max = json_number_value(mx);
-        if (json_is_integer(mx) && json_integer_value(mx) < f->imax)
+        if (json_is_integer(mx))
             f->imax = json_integer_value(mx);
     }
     if (f->has_min && f->has_max && f->min > f->max)
@@ -268,6 +277,9 @@ static int parse_field(struct rfield *f, const char *name, const json_t *def, co
     snprintf(where, sizeof where, "field '%s'", name);
     if (!ident_ok(name))
         return fail(err, errlen, "%s: a field name is letters, digits and '_' (at most 64)", where);
+    if (strstr(name, "__") != NULL)
+        return fail(err, errlen, "%s: \"__\" separates a field from its filter in query "
+                                 "strings, a field name cannot contain it", where);
     if (strcmp(name, "resource_uri") == 0)
         return fail(err, errlen, "%s: resource_uri is the object's own URI, not a field", where);
     if (!json_is_object(def))
@@ -301,9 +313,24 @@ static int parse_field(struct rfield *f, const char *name, const json_t *def, co
         f->max_length = (size_t)json_integer_value(v);
     }
     if ((v = json_object_get(def, "choices")) != NULL) {
+        json_t *c, *list;
+        size_t k;
         if (!json_is_array(v) || json_array_size(v) == 0)
             return fail(err, errlen, "%s: 'choices' must be a non-empty array", where);
-        f->choices = json_deep_copy(v);
+        /* each in the field's normal form, so a client's value compares
+         * (checked before f->choices exists, against type and range) */
+        list = json_array();
+        json_array_foreach(v, k, c) {
+            char why[200];
+            json_t *norm = rvalue_from_api(f, c, why, sizeof why);
+            if (norm == NULL) {
+                json_decref(list);
+                return fail(err, errlen, "%s: choice %zu is not a valid value: %s", where,
+                            k + 1, why);
+            }
+            json_array_append_new(list, norm);
+        }
+        f->choices = list;
     }
     if (parse_filters(f, json_object_get(def, "filters"), where, err, errlen) != 0)
         return -1;
@@ -356,16 +383,23 @@ static int parse_fields(struct resource *r, const json_t *fields, const char *pr
         r->nfields = i + 1;
         if (parse_field(&r->fields[i], name, def, prefix, err, errlen) != 0)
             return -1;
-        for (size_t j = 0; j < i; j++) {
+        for (size_t j = 0; j < i; j++)
             if (strcmp(r->fields[j].column, r->fields[i].column) == 0)
                 return fail(err, errlen, "fields '%s' and '%s' use the same column",
                             r->fields[j].name, r->fields[i].name);
-            if (r->fields[i].filter_name != NULL &&
-                resource_field(r, r->fields[i].filter_name, 1, NULL) != &r->fields[i])
-                return fail(err, errlen, "field '%s': filter_name '%s' is another field's name",
-                            r->fields[i].name, r->fields[i].filter_name);
-        }
         i++;
+    }
+    /* A query-string name must mean one field: a filter_name may be no
+     * field's name and no other field's filter_name. */
+    for (i = 0; i < r->nfields; i++) {
+        const char *alias = r->fields[i].filter_name;
+        for (size_t j = 0; alias != NULL && j < r->nfields; j++)
+            if (strcmp(r->fields[j].name, alias) == 0 ||
+                (j != i && r->fields[j].filter_name != NULL &&
+                 strcmp(r->fields[j].filter_name, alias) == 0))
+                return fail(err, errlen, "field '%s': filter_name '%s' is already the name of "
+                                         "field '%s'", r->fields[i].name, alias,
+                            r->fields[j].name);
     }
     return 0;
 }
@@ -516,7 +550,8 @@ static int parse_spec(struct resource *r, const json_t *spec, char *err, size_t 
     if (prefix == NULL && (prefix = strdup("/api/v1/")) == NULL)
         goto oom;
     if (!prefix_ok(prefix)) {
-        fail(err, errlen, "'prefix' must start and end with '/' (such as \"/api/v1/\")");
+        fail(err, errlen, "'prefix' must start and end with '/' (such as \"/api/v1/\"), "
+                          "at most 100 characters of letters, digits and /_-.");
         goto out;
     }
     if (r->list_key == NULL && (r->list_key = strdup("objects")) == NULL)

@@ -123,6 +123,20 @@ static void test_spec_refusals_name_the_member(void **state)
             "{\"type\": \"integer\"}}}", "'prefix'");
     refused("{\"name\": \"x\", \"table\": \"t\", \"fields\": {\"id\": {\"type\": \"integer\"}, "
             "\"resource_uri\": {\"type\": \"string\"}}}", "resource_uri");
+    /* a query-string name means one field, whichever comes first */
+    refused("{\"name\": \"x\", \"table\": \"t\", \"fields\": {\"owner\": {\"type\": \"integer\", "
+            "\"filter_name\": \"user\"}, \"id\": {\"type\": \"integer\"}, \"user\": {\"type\": "
+            "\"integer\"}}}", "filter_name 'user' is already the name of field 'user'");
+    refused("{\"name\": \"x\", \"table\": \"t\", \"fields\": {\"id\": {\"type\": \"integer\"}, "
+            "\"a\": {\"type\": \"integer\", \"filter_name\": \"u\"}, \"b\": {\"type\": "
+            "\"integer\", \"filter_name\": \"u\"}}}", "filter_name 'u' is already");
+    refused("{\"name\": \"x\", \"table\": \"t\", \"fields\": {\"id\": {\"type\": \"integer\"}, "
+            "\"a__b\": {\"type\": \"integer\"}}}", "cannot contain it");
+    refused("{\"name\": \"x\", \"table\": \"t\", \"fields\": {\"id\": {\"type\": \"integer\", "
+            "\"min\": 3000000000}}}", "'min' is outside the integer type's range");
+    refused("{\"name\": \"x\", \"table\": \"t\", \"fields\": {\"id\": {\"type\": \"integer\"}, "
+            "\"k\": {\"type\": \"integer\", \"choices\": [1, \"a\"]}}}",
+            "choice 2 is not a valid value");
 }
 
 /* rvalue_from_api on a THINGS field: the normal form as JSON text, or the

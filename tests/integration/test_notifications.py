@@ -191,7 +191,10 @@ class NotificationsCase(ServerTestCase):
                 "notifications": {"listeners": "notifications",
                                   "webhook_url": cls.receiver.url,
                                   "webhook_timeout": int(scaled(5000)),
-                                  "lease": int(scaled(5000)) + 5000,
+                                  # the lease only matters to the crash test (its own
+                                  # camid); here it must outlast a loaded machine's
+                                  # queue of 100 sends and their marks
+                                  "lease": int(scaled(5000)) + 60000,
                                   "retry_base": 100, "retry_max": 800, "max_attempts": 1000,
                                   "poll_interval": 200,
                                   "healthcheck_timeout": int(scaled(2000))}},
@@ -657,7 +660,7 @@ class CrashBetweenSendAndMark(unittest.TestCase):
         plugins = {"store": DB.store_config(),
                    "notifications": {"listeners": "notifications",
                                      "webhook_url": receiver.url, "webhook_timeout": timeout,
-                                     "lease": timeout + 1000, "poll_interval": 200,
+                                     "lease": timeout + 6000, "poll_interval": 200,
                                      "retry_base": 100, "retry_max": 500}}
         first = Camid(listeners=("notifications",), plugins=plugins).start()
         self.addCleanup(first.cleanup)

@@ -73,8 +73,11 @@ static inline uint64_t cami_now_ms(const cami_plugin *self)
  * cami_fd_watch_start - call cb(watch, fd, ready, ud) on the loop thread
  * whenever `fd` is ready for what `events` asks (CAMI_FD_READ and/or
  * CAMI_FD_WRITE); `ready` has those bits, plus CAMI_FD_ERROR when the
- * descriptor reported an error or hang-up (then read or write it to learn
- * which). Level-triggered: cb runs again while the condition lasts. For
+ * descriptor reported an error (then read or write it to learn which).
+ * Level-triggered: cb runs again while the condition lasts. After an
+ * error report the watch is paused (a broken descriptor would otherwise
+ * wake the loop forever): close and stop it, or cami_fd_watch_set to wait
+ * again. For
  * libraries that bring their own sockets (libcurl's multi interface,
  * database or message clients): never block on `fd` on the loop.
  * The descriptor stays the plugin's: stop the watch before closing it.
