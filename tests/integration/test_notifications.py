@@ -427,6 +427,25 @@ class Notifications(NotificationsCase):
         time.sleep(scaled(0.3))
         self.assertEqual(self.of_user(user)["meta"]["total_count"], 3)
 
+    def test_a_row_naming_an_adapter_in_another_case_is_left_alone(self):
+        """The column's collation ignores case and trailing spaces; the queue
+        must not claim 'LOG ' for its 'log' adapter (a worker once crashed on
+        such a row): it stays queued and no worker dies."""
+        pub = self.joined_pub()
+        user = person_id()
+        self.publish(pub, event(user, "for the odd row"))
+        wait_until(lambda: self.of_user(user)["meta"]["total_count"] == 1, 10, "stored")
+        nid = self.of_user(user)["objects"][0]["id"]
+        DB.sql("INSERT INTO notification_delivery (notification_id, adapter, target_kind, "
+               "payload, state, next_attempt_at, created_at, updated_at) VALUES (%d, 'LOG ', "
+               "'webhook', '{}', 'queued', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), "
+               "UTC_TIMESTAMP(3))" % nid)
+        time.sleep(scaled(1.5))  # several poll intervals
+        self.assertNotIn("killed by signal", self.server.stderr())
+        self.assertEqual(self.sql_count(
+            "SELECT COUNT(*) FROM notification_delivery WHERE notification_id = %d AND "
+            "adapter = BINARY 'LOG ' AND state = 'queued' AND attempts = 0" % nid), 1)
+
     def test_bad_events_are_refused_counted_and_store_nothing(self):
         pub = self.joined_pub()
         user = person_id()
