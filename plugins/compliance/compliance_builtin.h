@@ -8,10 +8,7 @@
 #ifndef COMPLIANCE_BUILTIN_H
 #define COMPLIANCE_BUILTIN_H
 
-struct embedded_file {
-    const char *name;
-    const char *text;
-};
+#include "../embedded_file.h"
 
 /* Ended by { NULL, NULL }. */
 extern const struct embedded_file compliance_builtin[];

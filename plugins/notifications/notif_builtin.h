@@ -7,10 +7,7 @@
 #ifndef NOTIF_BUILTIN_H
 #define NOTIF_BUILTIN_H
 
-struct embedded_file {
-    const char *name;
-    const char *text;
-};
+#include "../embedded_file.h"
 
 /* Ended by { NULL, NULL }. */
 extern const struct embedded_file notif_builtin[];

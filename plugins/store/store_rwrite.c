@@ -37,31 +37,34 @@ static int refuse(struct rctx *c, const char *field, const char *fmt, ...)
     return -1;
 }
 
+/* c->obj[key] = val in the field's normal form: 0, or -1 after a 400. */
+static int set_normal(struct rctx *c, const struct rfield *f, const char *key, json_t *val)
+{
+    char why[300];
+    json_t *norm = rvalue_from_api(f, val, why, sizeof why);
+
+    if (norm == NULL)
+        return refuse(c, key, "'%s': %s", key, why);
+    json_object_set_new(c->obj, key, norm);
+    return 0;
+}
+
 /* Normalise the members of `body` into c->obj. */
 static int take_members(struct rctx *c, json_t *body)
 {
     const char *key;
     json_t *val;
-    char why[300], text[400];
 
     json_object_foreach(body, key, val) {
         const struct rfield *f;
-        json_t *norm;
 
         if (strcmp(key, "resource_uri") == 0)
             continue;
         f = resource_field(c->r, key, 0, NULL);
         if (f == NULL)
             return refuse(c, key, "'%s' is not a field of this resource", key);
-        if (f->readonly)
-            continue;
-        norm = rvalue_from_api(f, val, why, sizeof why);
-        if (norm == NULL) {
-            snprintf(text, sizeof text, "'%s': %s", key, why);
-            rhttp_bad(c->req, key, text);
+        if (!f->readonly && set_normal(c, f, key, val) != 0)
             return -1;
-        }
-        json_object_set_new(c->obj, key, norm);
     }
     return 0;
 }
@@ -110,7 +113,7 @@ static int run_validate(struct rctx *c, enum wmode mode)
     const struct resource *r = c->r;
     char field[128] = "", error[300] = "";
     const char *key;
-    json_t *val, *norm;
+    json_t *val;
 
     if (r->hooks.validate == NULL)
         return 0;
@@ -124,19 +127,13 @@ static int run_validate(struct rctx *c, enum wmode mode)
     /* The hook may have changed members: they go through the same checks. */
     json_object_foreach(c->obj, key, val) {
         const struct rfield *f = resource_field(r, key, 0, NULL);
-        char why[300], text[400];
         if (f == NULL) {
             cami_log(r->plugin, CAMI_LOG_ERROR, "resource %s: the validate hook added '%s', "
                                                 "which is not a field", r->name, key);
             return refuse(c, key, "'%s' is not a field of this resource", key);
         }
-        norm = json_is_null(val) && f->nullable ? json_null() : rvalue_from_api(f, val, why, sizeof why);
-        if (norm == NULL) {
-            snprintf(text, sizeof text, "'%s': %s", key, why);
-            rhttp_bad(c->req, key, text);
+        if (set_normal(c, f, key, val) != 0)
             return -1;
-        }
-        json_object_set_new(c->obj, key, norm);
     }
     return 0;
 }
