@@ -5,8 +5,7 @@
 # parts ("migrations/0001_x.sql"), so the plugin can tell kinds apart.
 #
 # Usage: embed.sh SYMBOL HEADER FILE...
-# (HEADER: the plugin's header declaring SYMBOL; struct embedded_file is in
-# plugins/embedded_file.h.)
+# (HEADER: the header that declares struct embedded_file.)
 #
 # Only sed: every build machine has it. '?' is escaped against trigraphs.
 set -eu

@@ -8,7 +8,10 @@
 #ifndef COMPLIANCE_BUILTIN_H
 #define COMPLIANCE_BUILTIN_H
 
-#include "../embedded_file.h"
+struct embedded_file {
+    const char *name;
+    const char *text;
+};
 
 /* Ended by { NULL, NULL }. */
 extern const struct embedded_file compliance_builtin[];

@@ -7,7 +7,10 @@
 #ifndef NOTIF_BUILTIN_H
 #define NOTIF_BUILTIN_H
 
-#include "../embedded_file.h"
+struct embedded_file {
+    const char *name;
+    const char *text;
+};
 
 /* Ended by { NULL, NULL }. */
 extern const struct embedded_file notif_builtin[];

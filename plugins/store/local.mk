@@ -43,5 +43,4 @@ plugins/store/store_builtin.c: scripts/embed.sh $(store_builtin_files)
 	(cd $(top_srcdir) && $(SHELL) scripts/embed.sh store_builtin store_builtin.h \
 		$(store_builtin_files)) > $@.tmp && mv $@.tmp $@
 CLEANFILES += plugins/store/store_builtin.c
-EXTRA_DIST += plugins/store/README.md plugins/embedded_file.h scripts/embed.sh \
-	$(store_builtin_files)
+EXTRA_DIST += plugins/store/README.md scripts/embed.sh $(store_builtin_files)
