@@ -61,15 +61,29 @@ static unsigned read_timeout_ms(void)
     return q == 0 ? 0 : ((q + 999u) / 1000u + 5u) * 1000u;
 }
 
-static int run_statement(struct store_job *job, struct store_conn *conn, int *broken)
+/* One statement on the job's connection: its rows to `row` when given,
+ * else into out->result as store.h's JSON. */
+static int statement(struct store_job *job, struct store_conn *conn, const char *sql,
+                     const json_t *params, store_row_fn row, void *row_ud,
+                     struct store_stmt_out *out)
+{
+    if (row != NULL)
+        return store_stmt_each(conn->mysql, &conn->stmts, sql, params, row, row_ud,
+                               read_timeout_ms(), out);
+    return store_stmt_run(conn->mysql, &conn->stmts, sql, params, job->kind == JOB_EXEC,
+                          read_timeout_ms(), out);
+}
+
+static int run_statement(struct store_job *job, struct store_conn *conn, store_row_fn row,
+                         void *row_ud, int *broken)
 {
     struct store_stmt_out out;
-    int rc = store_stmt_run(conn->mysql, &conn->stmts, job->sql, job->params,
-                            job->kind == JOB_EXEC, read_timeout_ms(), &out);
+    int rc = statement(job, conn, job->sql, job->params, row, row_ud, &out);
 
     /* A connection the server dropped (restart, wait_timeout) fails before
-     * the statement ran: reconnect once and run it there. A transaction's
-     * statements never move to another connection. */
+     * the statement ran (so before any row reached `row`): reconnect once
+     * and run it there. A transaction's statements never move to another
+     * connection. */
     if (rc != CAMI_OK && out.retryable && job->tx == NULL) {
         store_conn_drop(conn);
         rc = store_conn_open(&conn->mysql, &store_g.cfg, 0, job->err, sizeof job->err);
@@ -78,8 +92,7 @@ static int run_statement(struct store_job *job, struct store_conn *conn, int *br
             return rc;
         }
         job->connected = 1;
-        rc = store_stmt_run(conn->mysql, &conn->stmts, job->sql, job->params,
-                            job->kind == JOB_EXEC, read_timeout_ms(), &out);
+        rc = statement(job, conn, job->sql, job->params, row, row_ud, &out);
     }
     *broken = out.broken;
     job->result = out.result;
@@ -88,45 +101,57 @@ static int run_statement(struct store_job *job, struct store_conn *conn, int *br
     return rc;
 }
 
+/* A list page's rows on their way to the writer; the page's last column is
+ * the total (the same in every row). */
+struct list_pass {
+    struct store_job *job;
+    size_t rows, total;
+};
+
+static int list_row(void *ud, const struct store_col *cols, const MYSQL_FIELD *fields, unsigned n,
+                    char *err, size_t errlen)
+{
+    struct list_pass *p = ud;
+    const struct store_col *t = n > 0 ? &cols[n - 1] : NULL;
+
+    if (p->rows++ == 0) {
+        if (t == NULL || t->kind != STORE_COL_INT || t->is_null || t->i < 0) {
+            snprintf(err, errlen, "the list's statement did not end with its total");
+            return CAMI_EFAIL;
+        }
+        p->total = (size_t)t->i;
+    }
+    return p->job->writer.row(p->job->writer.ud, cols, fields, n - 1, err, errlen);
+}
+
 /*
- * A resource list: the page, then the total - which the page tells by
- * itself unless it is full or past the end (then a COUNT(*)) - and the
- * body, so the loop only sends it.
+ * A resource list: one statement gives the page and, in each row, the
+ * total (one round trip); a page past the end has no row to carry it, so
+ * then a COUNT(*) tells it. The writer builds the body here, so the loop
+ * only sends it.
  */
 static int run_list(struct store_job *job, struct store_conn *conn, int *broken)
 {
+    struct list_pass pass = { .job = job };
     struct store_stmt_out out;
-    json_t *rows, *n;
-    size_t total, got;
-    int rc = run_statement(job, conn, broken);
+    int rc = run_statement(job, conn, list_row, &pass, broken);
 
     if (rc != CAMI_OK)
         return rc;
-    rows = job->result;
-    job->result = NULL;
-    got = json_array_size(rows);
-    if (got < job->limit && (got > 0 || job->offset == 0)) {
-        total = job->offset + got;
-    } else {
-        rc = store_stmt_run(conn->mysql, &conn->stmts, job->count_sql, job->count_params, 0,
-                            read_timeout_ms(), &out);
+    if (pass.rows == 0 && job->offset > 0) {
+        json_t *n;
+
+        rc = statement(job, conn, job->count_sql, job->count_params, NULL, NULL, &out);
         *broken = out.broken;
         if (rc != CAMI_OK) {
             snprintf(job->err, sizeof job->err, "%s", out.err);
-            json_decref(rows);
             return rc;
         }
         n = json_object_get(json_array_get(out.result, 0), "n");
-        total = json_is_integer(n) ? (size_t)json_integer_value(n) : 0;
+        pass.total = json_is_integer(n) ? (size_t)json_integer_value(n) : 0;
         json_decref(out.result);
     }
-    job->result = job->shape(job->shape_ud, rows, total);
-    json_decref(rows);
-    if (job->result == NULL) {
-        snprintf(job->err, sizeof job->err, "out of memory");
-        return CAMI_ENOMEM;
-    }
-    return CAMI_OK;
+    return job->writer.finish(job->writer.ud, pass.rows, pass.total, job->err, sizeof job->err);
 }
 
 /* Pool thread: the job owns job->conn exclusively. */
@@ -165,7 +190,7 @@ static void job_work(void *ud)
     switch (job->kind) {
     case JOB_QUERY:
     case JOB_EXEC:
-        job->status = run_statement(job, conn, &broken);
+        job->status = run_statement(job, conn, NULL, NULL, &broken);
         break;
     case JOB_LIST:
         job->status = run_list(job, conn, &broken);

@@ -12,15 +12,24 @@
 #include <cami/store.h>
 
 #include "store_conn.h"
+#include "store_stmt.h"
 
-/* JOB_LIST: a resource's page, its total, and the list body built from
- * them, all on one pool thread and one connection (store_rhttp.c). */
+/* JOB_LIST: a resource's page with its total, and the list body written
+ * from its rows, all on one pool thread and one connection (store_rlist.c). */
 enum store_job_kind { JOB_QUERY, JOB_EXEC, JOB_BEGIN, JOB_COMMIT, JOB_ROLLBACK, JOB_LIST };
 
-/* Turns a JOB_LIST's rows (borrowed) and total into its result (a new
- * reference, NULL: out of memory). Runs on the pool thread: it may only
- * read what nobody changes meanwhile. */
-typedef json_t *(*store_list_shape_fn)(void *shape_ud, json_t *rows, size_t total);
+/*
+ * Where a JOB_LIST's rows go, on the pool thread: `row` sees each row of
+ * the page without its last column (the total, which the job reads), then
+ * `finish` gets the number of rows and the total. Both return CAMI_OK or a
+ * status with err filled. They may only read what nobody changes
+ * meanwhile; the job's result stays NULL (the writer keeps the body).
+ */
+struct store_list_writer {
+    store_row_fn row;
+    int (*finish)(void *ud, size_t rows, size_t total, char *err, size_t errlen);
+    void *ud;
+};
 
 struct store_job {
     enum store_job_kind kind;
@@ -33,11 +42,10 @@ struct store_job {
     struct cami_store_tx *tx;   /* NULL outside a transaction */
     struct store_conn *conn;    /* owned while the job runs; NULL: none needed */
     /* JOB_LIST only */
-    char *count_sql;            /* owned: the total, when the page cannot tell it */
+    char *count_sql;            /* owned: the total of a page past the end */
     json_t *count_params;       /* owned */
-    size_t limit, offset;
-    store_list_shape_fn shape;
-    void *shape_ud;
+    size_t offset;
+    struct store_list_writer writer;
     int internal;               /* the idle-timeout rollback: no callback */
     int skip;                   /* fail with skip_status without touching the database */
     int skip_status;

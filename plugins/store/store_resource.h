@@ -5,8 +5,9 @@
  * The work is split by job: store_rspec.c reads and checks a spec,
  * store_rvalue.c converts values between the API and the database,
  * store_rquery.c turns a list's query string into SQL, store_rhttp.c and
- * store_rwrite.c answer the requests, store_rschema.c serves /schema/.
- * Everything here runs on the loop thread.
+ * store_rwrite.c answer the requests, store_rlist.c writes list pages,
+ * store_rschema.c serves /schema/. Everything here runs on the loop thread
+ * except the list writer (on a pool thread, see there).
  */
 #ifndef STORE_RESOURCE_H
 #define STORE_RESOURCE_H
@@ -16,6 +17,9 @@
 
 #include <cami/cami.h>
 #include <cami/store.h>
+
+#include "store_sbuf.h"
+#include "store_stmt.h"
 
 enum rfield_type {
     RF_INTEGER,
@@ -136,6 +140,11 @@ json_t *rvalue_from_query(const struct rfield *f, const char *text, char *err, s
 /* rvalue_to_param - the bound parameter for a normal-form value (new ref). */
 json_t *rvalue_to_param(const struct rfield *f, json_t *v);
 
+/* A whole decimal integer (optional '-') within int64, or a finite real,
+ * from a NUL-terminated text: 0, or -1 when it is not one. */
+int rvalue_parse_int64(const char *s, int64_t *out);
+int rvalue_parse_double(const char *s, double *out);
+
 /* A copy of `v` with every object's keys in sorted order (new ref). */
 json_t *rvalue_sorted(json_t *v);
 
@@ -179,6 +188,7 @@ struct rctx {
     json_t *obj;             /* a write's normal-form fields, by field name */
     json_t *row;             /* the row as the API shows it (after a write) */
     struct rquery q;
+    struct sbuf list;        /* a list's objects, then its body (store_rlist.c) */
     int created;             /* a PUT that created the row */
     void (*next)(struct rctx *c);   /* rctx_read_row's continuation */
     int missing_ok;
@@ -222,6 +232,18 @@ int rhttp_fail(cami_request *req, const struct resource *r, int status, const ch
 /* Answer 400 {"error", "field"}. */
 int rhttp_bad(cami_request *req, const char *field, const char *error);
 
+/* ---- store_rlist.c ---- */
+
+/*
+ * A list page written as JSON text, on the pool thread (the job's writer,
+ * store_job.h), into c->list: rlist_row writes one row of the resource's
+ * select_cols (ud: the rctx), as rvalue_row shows it; rlist_finish wraps
+ * the objects with their meta. Only c->list changes meanwhile.
+ */
+int rlist_row(void *ud, const struct store_col *cols, const MYSQL_FIELD *fields, unsigned n,
+              char *err, size_t errlen);
+int rlist_finish(void *ud, size_t rows, size_t total, char *err, size_t errlen);
+
 /* ---- store_rwrite.c ---- */
 
 int rwrite_post(cami_request *req, void *ud);
@@ -236,16 +258,17 @@ json_t *rschema_build(const struct resource *r);
 /* ---- store.c ---- */
 
 /*
- * store_list_submit - a list in one pool job: `sql` (the page, params
- * stolen) and, when the page cannot tell the total, `count_sql`
- * (count_params stolen; its one column is "n"); then shape(shape_ud, rows,
- * total) on the pool thread builds the result cb gets. As the service's
- * query otherwise.
+ * store_list_submit - a list in one pool job: `sql` (params stolen) is the
+ * page, each row ending with a column that holds the total; when the page
+ * is empty past offset 0, `count_sql` (count_params stolen; its one column
+ * is "n") tells the total. The rows and the total go to `writer` (copied)
+ * on the pool thread; then cb gets the status (its result is null: the
+ * writer holds the body). As the service's query otherwise.
  */
+struct store_list_writer;
 int store_list_submit(cami_plugin *self, const char *sql, json_t *params, const char *count_sql,
-                      json_t *count_params, size_t limit, size_t offset,
-                      json_t *(*shape)(void *shape_ud, json_t *rows, size_t total),
-                      void *shape_ud, cami_store_fn cb, void *ud);
+                      json_t *count_params, size_t offset, const struct store_list_writer *writer,
+                      cami_store_fn cb, void *ud);
 
 /* The service table, for the engine's own calls (with the resource's
  * plugin as the caller). */

@@ -3,10 +3,10 @@
  * request context the writes share (store_rwrite.c), and how store
  * statuses become HTTP answers.
  *
- * A list is one pool job on one connection: the page (ordered through an
- * index when there is one), then a COUNT(*) only when the page cannot tell
- * the total (a full page, or one past the end); the body is built on the
- * pool thread too, so the loop only sends it.
+ * A list is one pool job on one connection: one statement gives the page
+ * (ordered through an index when there is one) with the total in each row;
+ * store_rlist.c writes the body on the pool thread too, so the loop only
+ * sends it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 
 #include "store_resource.h"
 #include "store_sbuf.h"
+#include "store_job.h"
 #include "store_state.h"
 
 /* ---- answers -------------------------------------------------------------- */
@@ -167,6 +168,7 @@ int rctx_done_sync(struct rctx *c)
     json_decref(c->obj);
     json_decref(c->row);
     rquery_free(&c->q);
+    sbuf_free(&c->list);
     free(c);
     return CAMI_OK;
 }
@@ -308,64 +310,24 @@ int rctx_read_row(struct rctx *c, int missing_ok, void (*next)(struct rctx *c))
 
 /* ---- list ------------------------------------------------------------------ */
 
-static json_t *page_link(const struct rquery *q, int exists, size_t offset)
-{
-    char *s;
-    json_t *v;
-    if (!exists)
-        return json_null();
-    s = rquery_page_uri(q, offset);
-    v = s != NULL ? json_string(s) : NULL;
-    free(s);
-    return v;
-}
-
-/* The list body: runs on the pool thread (store_list_submit), reading only
- * the resource and the parsed query, which nothing changes meanwhile. */
-static json_t *list_body(void *ud, json_t *rows, size_t total)
-{
-    const struct rctx *c = ud;
-    const struct resource *r = c->r;
-    const struct rquery *q = &c->q;
-    json_t *objects = json_array(), *meta, *body = json_object();
-    size_t i;
-    json_t *row;
-
-    if (objects == NULL || body == NULL) {
-        json_decref(objects);
-        json_decref(body);
-        return NULL;
-    }
-    json_array_foreach(rows, i, row)
-        json_array_append_new(objects, rvalue_row(r, row));
-    /* keys in sorted order, as Tastypie printed them */
-    meta = json_pack("{s:I,s:o,s:I,s:o,s:I}", "limit", (json_int_t)q->limit, "next",
-                     page_link(q, q->offset + q->limit < total, q->offset + q->limit), "offset",
-                     (json_int_t)q->offset, "previous",
-                     page_link(q, q->offset >= q->limit, q->offset - q->limit), "total_count",
-                     (json_int_t)total);
-    if (strcmp(r->list_key, "meta") < 0)
-        json_object_set_new(body, r->list_key, objects);
-    json_object_set_new(body, "meta", meta);
-    if (strcmp(r->list_key, "meta") > 0)
-        json_object_set_new(body, r->list_key, objects);
-    return body;
-}
-
 static void listed(cami_plugin *self, int status, json_t *result, const char *error, void *ud)
 {
     struct rctx *c = ud;
     (void)self;
+    (void)result;   /* null: the body is in c->list */
 
     if (status != CAMI_OK)
         rhttp_fail(c->req, c->r, status, error);
-    else
-        cami_resp_json(c->req, 200, json_incref(result));
+    else if (cami_resp_status(c->req, 200) != CAMI_OK ||
+             cami_resp_body(c->req, c->list.data, c->list.len, "application/json") != CAMI_OK)
+        rhttp_fail(c->req, c->r, CAMI_ENOMEM, "out of memory for the list");
     rctx_finish(c);
 }
 
 static int list_get(cami_request *req, void *ud)
 {
+    static const struct store_list_writer writer = { .row = rlist_row, .finish = rlist_finish };
+    struct store_list_writer w = writer;
     struct resource *r = ud;
     struct rctx *c = rctx_new(req, r, "GET");
     char err[300], *sql = NULL, *count_sql = NULL;
@@ -380,11 +342,15 @@ static int list_get(cami_request *req, void *ud)
         rhttp_bad(req, NULL, err);
         return rctx_done_sync(c);
     }
+    /* The total rides in every row of the page (one round trip; MariaDB
+     * runs the uncorrelated subquery once), so its WHERE's parameters come
+     * twice: the subquery's first, as they appear in the text. */
     params = json_copy(c->q.params);
+    json_array_extend(params, c->q.params);
     json_array_append_new(params, json_integer((json_int_t)c->q.limit));
     json_array_append_new(params, json_integer((json_int_t)c->q.offset));
-    if (asprintf(&sql, "SELECT %s FROM `%s`%s%s LIMIT ? OFFSET ?", r->select_cols, r->table,
-                 c->q.where, c->q.order) < 0)
+    if (asprintf(&sql, "SELECT %s, (SELECT COUNT(*) FROM `%s`%s) FROM `%s`%s%s LIMIT ? OFFSET ?",
+                 r->select_cols, r->table, c->q.where, r->table, c->q.where, c->q.order) < 0)
         sql = NULL;
     if (asprintf(&count_sql, "SELECT COUNT(*) AS n FROM `%s`%s", r->table, c->q.where) < 0)
         count_sql = NULL;
@@ -395,8 +361,9 @@ static int list_get(cami_request *req, void *ud)
         rctx_done_sync(c);
         return CAMI_ENOMEM;
     }
-    rc = store_list_submit(r->plugin, sql, params, count_sql, json_copy(c->q.params), c->q.limit,
-                           c->q.offset, list_body, c, listed, c);
+    w.ud = c;
+    rc = store_list_submit(r->plugin, sql, params, count_sql, json_copy(c->q.params), c->q.offset,
+                           &w, listed, c);
     free(sql);
     free(count_sql);
     return rctx_started(c, rc);

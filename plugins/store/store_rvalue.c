@@ -26,8 +26,7 @@ static json_t *refuse(char *err, size_t errlen, const char *fmt, ...)
     return NULL;
 }
 
-/* A whole decimal integer (optional '-'), within int64. */
-static int parse_int64(const char *s, int64_t *out)
+int rvalue_parse_int64(const char *s, int64_t *out)
 {
     char *end;
     long long v;
@@ -41,7 +40,7 @@ static int parse_int64(const char *s, int64_t *out)
     return 0;
 }
 
-static int parse_double(const char *s, double *out)
+int rvalue_parse_double(const char *s, double *out)
 {
     char *end;
     double v;
@@ -127,7 +126,7 @@ static json_t *integral(const struct rfield *f, json_t *v, int check_range, char
 
     if (json_is_integer(v)) {
         i = json_integer_value(v);
-    } else if (s != NULL && parse_int64(s, &i) == 0) {
+    } else if (s != NULL && rvalue_parse_int64(s, &i) == 0) {
         /* digits as a string: how 64-bit ids travel */
     } else if (f->type == RF_RELATED && s != NULL && f->related_uri != NULL &&
                strncmp(s, f->related_uri, strlen(f->related_uri)) == 0) {
@@ -138,7 +137,7 @@ static json_t *integral(const struct rfield *f, json_t *v, int check_range, char
             return refuse(err, errlen, "'%s' is not a URI of %s", s, f->related_uri);
         memcpy(id, rest, n - 1);
         id[n - 1] = '\0';
-        if (parse_int64(id, &i) != 0)
+        if (rvalue_parse_int64(id, &i) != 0)
             return refuse(err, errlen, "'%s' is not a URI of %s", s, f->related_uri);
     } else if (f->type == RF_RELATED) {
         return refuse(err, errlen, "a URI such as %s1/ or an id is required", f->related_uri);
@@ -157,7 +156,7 @@ static json_t *real(const struct rfield *f, json_t *v, int check_range, char *er
     double d;
     if (json_is_number(v))
         d = json_number_value(v);
-    else if (!json_is_string(v) || parse_double(json_string_value(v), &d) != 0)
+    else if (!json_is_string(v) || rvalue_parse_double(json_string_value(v), &d) != 0)
         return refuse(err, errlen, "a number is required");
     if (!isfinite(d))
         return refuse(err, errlen, "a finite number is required");
@@ -268,7 +267,9 @@ json_t *rvalue_to_param(const struct rfield *f, json_t *v)
         return json_null();
     if (f->type != RF_JSON)
         return json_incref(v);
-    text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* Stored with sorted keys: lists copy the stored text (store_rlist.c)
+     * and show objects sorted, as Tastypie did. */
+    text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
     if (text == NULL)
         return NULL;
     out = json_string(text);
@@ -335,7 +336,7 @@ json_t *rvalue_from_db(const struct rfield *f, json_t *v)
         return json_null();
     switch (f->type) {
     case RF_INTEGER:
-        if (s != NULL && parse_int64(s, &i) == 0)
+        if (s != NULL && rvalue_parse_int64(s, &i) == 0)
             return json_integer(i);
         if (json_is_real(v))
             return json_integer((json_int_t)json_real_value(v));
@@ -349,7 +350,7 @@ json_t *rvalue_from_db(const struct rfield *f, json_t *v)
     case RF_FLOAT:
         if (json_is_integer(v))
             return json_real((double)json_integer_value(v));
-        if (s != NULL && parse_double(s, &d) == 0)
+        if (s != NULL && rvalue_parse_double(s, &d) == 0)
             return json_real(d);
         break;
     case RF_BOOLEAN:

@@ -13,19 +13,6 @@
 #include "store_param.h"
 #include "store_stmt.h"
 
-/* How a result column is fetched and turned into JSON. */
-enum col_kind { COL_INT, COL_DOUBLE, COL_NULL, COL_TEXT };
-
-struct col {
-    enum col_kind kind;
-    int is_unsigned;
-    long long i;
-    double d;
-    char *buf;
-    unsigned long cap, len;
-    my_bool is_null, error;
-};
-
 static int stmt_fail(MYSQL_STMT *st, unsigned read_timeout_ms, unsigned long long t0,
                      struct store_stmt_out *out)
 {
@@ -43,7 +30,7 @@ static int stmt_fail(MYSQL_STMT *st, unsigned read_timeout_ms, unsigned long lon
                             sizeof out->err);
 }
 
-static enum col_kind kind_of(const MYSQL_FIELD *f)
+static enum store_col_kind kind_of(const MYSQL_FIELD *f)
 {
     switch (f->type) {
     case MYSQL_TYPE_TINY:
@@ -52,14 +39,14 @@ static enum col_kind kind_of(const MYSQL_FIELD *f)
     case MYSQL_TYPE_LONG:
     case MYSQL_TYPE_LONGLONG:
     case MYSQL_TYPE_YEAR:
-        return COL_INT;
+        return STORE_COL_INT;
     case MYSQL_TYPE_FLOAT:
     case MYSQL_TYPE_DOUBLE:
-        return COL_DOUBLE;
+        return STORE_COL_DOUBLE;
     case MYSQL_TYPE_NULL:
-        return COL_NULL;
+        return STORE_COL_NULL;
     default:   /* DECIMAL (exact), dates and times, text, blobs, JSON, BIT */
-        return COL_TEXT;
+        return STORE_COL_TEXT;
     }
 }
 
@@ -99,37 +86,56 @@ static int bind_params(MYSQL_STMT *st, const json_t *params, MYSQL_BIND *b, long
     return CAMI_OK;
 }
 
-static json_t *col_json(const struct col *c, const MYSQL_FIELD *f, struct store_stmt_out *out)
+static json_t *col_json(const struct store_col *c, const MYSQL_FIELD *f, char *err, size_t errlen)
 {
     json_t *v;
 
-    if (c->is_null || c->kind == COL_NULL)
+    if (c->is_null || c->kind == STORE_COL_NULL)
         return json_null();
     switch (c->kind) {
-    case COL_INT:
+    case STORE_COL_INT:
         if (c->is_unsigned && (unsigned long long)c->i > (unsigned long long)INT64_MAX)
             return json_sprintf("%llu", (unsigned long long)c->i);
         return json_integer((json_int_t)c->i);
-    case COL_DOUBLE:
+    case STORE_COL_DOUBLE:
         return json_real(c->d);
     default:
         v = json_stringn(c->buf, c->len);
         if (v == NULL)
-            snprintf(out->err, sizeof out->err,
+            snprintf(err, errlen,
                      "column '%s' holds bytes that are not UTF-8 text: select HEX() or "
                      "TO_BASE64() of it", f->name);
         return v;
     }
 }
 
+/* The row visitor that builds store.h's result: an array of objects. */
+static int row_json(void *ud, const struct store_col *cols, const MYSQL_FIELD *f, unsigned n,
+                    char *err, size_t errlen)
+{
+    json_t *rows = ud, *row = json_object();
+
+    if (row == NULL || json_array_append_new(rows, row) != 0)
+        return CAMI_ENOMEM;
+    for (unsigned i = 0; i < n; i++) {
+        json_t *v = col_json(&cols[i], &f[i], err, errlen);
+
+        if (v == NULL)
+            return err[0] ? CAMI_EFAIL : CAMI_ENOMEM;
+        if (json_object_set_new(row, f[i].name, v) != 0)
+            return CAMI_ENOMEM;
+    }
+    return CAMI_OK;
+}
+
 /* Grow the buffers of truncated text columns and fetch them again. */
-static int refetch(MYSQL_STMT *st, MYSQL_BIND *b, struct col *cols, unsigned n,
+static int refetch(MYSQL_STMT *st, MYSQL_BIND *b, struct store_col *cols, unsigned n,
                    struct store_stmt_out *out)
 {
     for (unsigned i = 0; i < n; i++) {
         char *grown;
 
-        if (cols[i].kind != COL_TEXT || cols[i].is_null || cols[i].len < cols[i].cap)
+        if (cols[i].kind != STORE_COL_TEXT || cols[i].is_null || cols[i].len < cols[i].cap)
             continue;
         grown = realloc(cols[i].buf, cols[i].len + 1);
         if (grown == NULL) {
@@ -148,16 +154,18 @@ static int refetch(MYSQL_STMT *st, MYSQL_BIND *b, struct col *cols, unsigned n,
     return CAMI_OK;
 }
 
-static int fetch_rows(MYSQL_STMT *st, MYSQL_RES *meta, struct store_stmt_out *out)
+/* Fetch every row of a stored result into typed buffers and show each to
+ * `row`, which may stop the fetch with an error. */
+static int fetch_each(MYSQL_STMT *st, MYSQL_RES *meta, store_row_fn row, void *ud,
+                      struct store_stmt_out *out)
 {
     unsigned n = mysql_num_fields(meta);
     MYSQL_FIELD *f = mysql_fetch_fields(meta);
     MYSQL_BIND *b = calloc(n ? n : 1, sizeof *b);
-    struct col *cols = calloc(n ? n : 1, sizeof *cols);
-    json_t *rows = json_array();
+    struct store_col *cols = calloc(n ? n : 1, sizeof *cols);
     int rc = CAMI_ENOMEM;
 
-    if (b == NULL || cols == NULL || rows == NULL)
+    if (b == NULL || cols == NULL)
         goto nomem;
     for (unsigned i = 0; i < n; i++) {
         cols[i].kind = kind_of(&f[i]);
@@ -165,20 +173,20 @@ static int fetch_rows(MYSQL_STMT *st, MYSQL_RES *meta, struct store_stmt_out *ou
         b[i].error = &cols[i].error;
         b[i].length = &cols[i].len;
         switch (cols[i].kind) {
-        case COL_INT:
+        case STORE_COL_INT:
             cols[i].is_unsigned = (f[i].flags & UNSIGNED_FLAG) != 0;
             b[i].buffer_type = MYSQL_TYPE_LONGLONG;
             b[i].buffer = &cols[i].i;
             b[i].is_unsigned = (my_bool)cols[i].is_unsigned;
             break;
-        case COL_DOUBLE:
+        case STORE_COL_DOUBLE:
             b[i].buffer_type = MYSQL_TYPE_DOUBLE;
             b[i].buffer = &cols[i].d;
             break;
-        case COL_NULL:
+        case STORE_COL_NULL:
             b[i].buffer_type = MYSQL_TYPE_NULL;
             break;
-        case COL_TEXT:
+        case STORE_COL_TEXT:
             /* max_length is known after store_result (UPDATE_MAX_LENGTH). */
             cols[i].cap = (f[i].max_length > 63 ? f[i].max_length : 63) + 1;
             cols[i].buf = malloc(cols[i].cap);
@@ -192,53 +200,55 @@ static int fetch_rows(MYSQL_STMT *st, MYSQL_RES *meta, struct store_stmt_out *ou
     }
     if (mysql_stmt_bind_result(st, b) != 0) {
         rc = stmt_fail(st, 0, 0, out);
-        goto fail;
+        goto done;
     }
     for (;;) {
         int fr = mysql_stmt_fetch(st);
-        json_t *row;
 
         if (fr == MYSQL_NO_DATA)
             break;
         if (fr == 1) {
             rc = stmt_fail(st, 0, 0, out);
-            goto fail;
+            goto done;
         }
         if (fr == MYSQL_DATA_TRUNCATED && (rc = refetch(st, b, cols, n, out)) != CAMI_OK)
-            goto fail;
-        row = json_object();
-        if (row == NULL || json_array_append_new(rows, row) != 0)
-            goto nomem;
-        for (unsigned i = 0; i < n; i++) {
-            json_t *v = col_json(&cols[i], &f[i], out);
-
-            if (v == NULL) {
-                rc = out->err[0] ? CAMI_EFAIL : CAMI_ENOMEM;
-                goto fail;
-            }
-            if (json_object_set_new(row, f[i].name, v) != 0)
-                goto nomem;
-        }
+            goto done;
+        if ((rc = row(ud, cols, f, n, out->err, sizeof out->err)) != CAMI_OK)
+            goto done;
     }
-    out->result = rows;
-    rows = NULL;
     rc = CAMI_OK;
     goto done;
 nomem:
-    snprintf(out->err, sizeof out->err, "out of memory for the result");
     rc = CAMI_ENOMEM;
-fail:
 done:
+    if (rc == CAMI_ENOMEM && !out->err[0])
+        snprintf(out->err, sizeof out->err, "out of memory for the result");
     for (unsigned i = 0; cols != NULL && i < n; i++)
         free(cols[i].buf);
     free(cols);
     free(b);
-    json_decref(rows);
     return rc;
 }
 
-static int run_prepared(MYSQL_STMT *st, const json_t *params, int exec,
-                        unsigned read_timeout_ms, struct store_stmt_out *out)
+static int fetch_rows(MYSQL_STMT *st, MYSQL_RES *meta, struct store_stmt_out *out)
+{
+    json_t *rows = json_array();
+    int rc;
+
+    if (rows == NULL) {
+        snprintf(out->err, sizeof out->err, "out of memory for the result");
+        return CAMI_ENOMEM;
+    }
+    rc = fetch_each(st, meta, row_json, rows, out);
+    if (rc == CAMI_OK)
+        out->result = rows;
+    else
+        json_decref(rows);
+    return rc;
+}
+
+static int run_prepared(MYSQL_STMT *st, const json_t *params, int exec, store_row_fn row,
+                        void *row_ud, unsigned read_timeout_ms, struct store_stmt_out *out)
 {
     size_t given = params != NULL ? json_array_size(params) : 0;
     unsigned long wanted;
@@ -291,8 +301,9 @@ static int run_prepared(MYSQL_STMT *st, const json_t *params, int exec,
                                 (json_int_t)mysql_stmt_insert_id(st));
         rc = out->result != NULL ? CAMI_OK : CAMI_ENOMEM;
     } else if (mysql_stmt_field_count(st) == 0) {
-        out->result = json_array();
-        rc = out->result != NULL ? CAMI_OK : CAMI_ENOMEM;
+        /* No result set: no rows for a visitor, [] for the JSON form. */
+        out->result = row != NULL ? NULL : json_array();
+        rc = row != NULL || out->result != NULL ? CAMI_OK : CAMI_ENOMEM;
     } else {
         MYSQL_RES *meta = mysql_stmt_result_metadata(st);
 
@@ -300,7 +311,7 @@ static int run_prepared(MYSQL_STMT *st, const json_t *params, int exec,
             rc = stmt_fail(st, 0, 0, out);
             goto out;
         }
-        rc = fetch_rows(st, meta, out);
+        rc = row != NULL ? fetch_each(st, meta, row, row_ud, out) : fetch_rows(st, meta, out);
         mysql_free_result(meta);
     }
     if (rc == CAMI_ENOMEM && !out->err[0])
@@ -312,9 +323,9 @@ out:
     return rc;
 }
 
-int store_stmt_run(MYSQL *mysql, struct store_stmtcache **cache, const char *sql,
-                   const json_t *params, int exec, unsigned read_timeout_ms,
-                   struct store_stmt_out *out)
+static int stmt_run(MYSQL *mysql, struct store_stmtcache **cache, const char *sql,
+                    const json_t *params, int exec, store_row_fn row, void *row_ud,
+                    unsigned read_timeout_ms, struct store_stmt_out *out)
 {
     MYSQL_STMT *st = cache != NULL ? store_stmtcache_get(cache, sql) : NULL;
     int cached = st != NULL, rc;
@@ -336,7 +347,7 @@ int store_stmt_run(MYSQL *mysql, struct store_stmtcache **cache, const char *sql
             return rc;
         }
     }
-    rc = run_prepared(st, params, exec, read_timeout_ms, out);
+    rc = run_prepared(st, params, exec, row, row_ud, read_timeout_ms, out);
     /* Client-side only: ready for the next execute, no round trip. */
     mysql_stmt_free_result(st);
     if (cached)
@@ -346,4 +357,18 @@ int store_stmt_run(MYSQL *mysql, struct store_stmtcache **cache, const char *sql
     /* Closing a statement tells the server; on a broken link it just frees. */
     mysql_stmt_close(st);
     return rc;
+}
+
+int store_stmt_run(MYSQL *mysql, struct store_stmtcache **cache, const char *sql,
+                   const json_t *params, int exec, unsigned read_timeout_ms,
+                   struct store_stmt_out *out)
+{
+    return stmt_run(mysql, cache, sql, params, exec, NULL, NULL, read_timeout_ms, out);
+}
+
+int store_stmt_each(MYSQL *mysql, struct store_stmtcache **cache, const char *sql,
+                    const json_t *params, store_row_fn row, void *ud, unsigned read_timeout_ms,
+                    struct store_stmt_out *out)
+{
+    return stmt_run(mysql, cache, sql, params, 0, row, ud, read_timeout_ms, out);
 }
