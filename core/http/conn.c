@@ -21,6 +21,10 @@ enum deadline_kind { DL_NONE = 0, DL_IDLE, DL_HEADER, DL_BODY, DL_SEND, DL_LINGE
 #define LINGER_MS 2000
 /* Stop reading while this much output waits for a slow client. */
 #define OUT_HIGH_WATER (1u << 20)
+/* Input pipelined behind a deferred request is kept up to this much, then
+ * reading stops until the request is answered. Reading on meanwhile (rather
+ * than stopping at once) spares two epoll_ctl calls per deferred request. */
+#define PENDING_INPUT_MAX (1u << 16)
 #define READ_BUF_SIZE 65536
 
 struct conn {
@@ -46,6 +50,7 @@ struct conn {
     unsigned rejected : 1;       /* over max_connections: 503 then close */
     unsigned counted : 1;
     unsigned handler_timed_out : 1; /* 504 sent; the plugin still holds the request */
+    unsigned eof_after_input : 1;   /* half-closed behind kept input: close once it is answered */
     int error_status;
     const char *error_msg;
     /* The buffer llhttp_execute is parsing, and where the last chunk's data
@@ -663,7 +668,8 @@ static void conn_feed(struct conn *c, const char *data, size_t len)
             conn_dispatch(c);
             if (c->req.state == REQ_PENDING) {
                 keep_input(c, data, len);
-                stop_reading(c);
+                if (c->in.len >= PENDING_INPUT_MAX)
+                    stop_reading(c);
                 return;
             }
             continue;
@@ -717,6 +723,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         release_readbuf(b);
         return;
     }
+    if (nread > 0 && c->req.state == REQ_PENDING) {
+        /* Behind a deferred request: parsed once it is answered. */
+        keep_input(c, b->base, (size_t)nread);
+        release_readbuf(b);
+        if (c->in.len >= PENDING_INPUT_MAX || c->close_after_write)
+            stop_reading(c);
+        return;
+    }
     if (nread > 0) {
         conn_feed(c, b->base, (size_t)nread);
         release_readbuf(b);
@@ -734,6 +748,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
     /* EOF or error. A client that half-closes after its request still gets
      * the answer; anything else ends the connection now. */
     stop_reading(c);
+    if (nread == UV_EOF && !c->lingering && c->req.state == REQ_PENDING && c->in.len) {
+        /* Requests pipelined before the half-close are answered first. */
+        c->eof_after_input = 1;
+        return;
+    }
     if (nread == UV_EOF && !c->lingering && !c->in_message &&
         (c->req.state == REQ_PENDING || c->writing || c->out.len)) {
         c->close_after_write = 1;
@@ -826,6 +845,12 @@ void conn_request_finished(struct conn *c)
     }
     if (c->closing)
         return;
+    if (c->eof_after_input && r->state != REQ_PENDING) {
+        /* What came before the client's half-close is answered (a partial
+         * request left in the parser never will be). */
+        c->eof_after_input = 0;
+        c->close_after_write = 1;
+    }
     conn_flush(c);
     if (!c->closing && r->state != REQ_PENDING && !c->close_after_write && !c->writing)
         start_reading(c);

@@ -3,11 +3,12 @@
  * list pages built from database rows without jansson trees (a tree per
  * row and a dump cost more than the query: docs/PERFORMANCE.md).
  *
- * What comes out is what cami_resp_json would print for the same values:
- * compact, strings escaped as jansson escapes them (", \, control
- * characters; '/' and non-ASCII as they are), reals with the fewest digits
- * (15 to 17) that read back to the same double, always with a '.' or an
- * exponent so they stay reals.
+ * What comes out reads back as what cami_resp_json prints for the same
+ * values: compact, strings escaped as jansson escapes them (", \, control
+ * characters; '/' and non-ASCII as they are), each real with the fewest
+ * digits (15 to 17) that read back to the same double (the host picks one
+ * precision for a whole body), always with a '.' or an exponent so it
+ * stays a real.
  *
  * Any thread; no state. On an allocation failure the buffer's sticky
  * `failed` flag is set (store_sbuf.h) and the functions return 0: callers

@@ -372,8 +372,8 @@ json_t *rvalue_from_db(const struct rfield *f, json_t *v)
         if (s != NULL) {
             json_t *parsed = json_loads(s, JSON_DECODE_ANY, NULL), *sorted;
             if (parsed != NULL) {
-                /* stored compact in the client's order; shown sorted, as
-                 * Tastypie printed every object */
+                /* shown sorted, as Tastypie printed every object (the
+                 * store writes it sorted; other writers may not) */
                 sorted = json_is_object(parsed) || json_is_array(parsed) ? rvalue_sorted(parsed)
                                                                          : json_incref(parsed);
                 json_decref(parsed);

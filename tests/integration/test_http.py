@@ -8,6 +8,7 @@ Run: CAMI_TOP_BUILDDIR=BUILD /usr/bin/python3 tests/integration/test_http.py
 import os
 import re
 import sys
+import socket
 import time
 import unittest
 
@@ -167,6 +168,36 @@ class HttpTest(ServerTestCase):
             self.assertEqual(rs[1].json(), {"ms": 50})
             self.assertEqual(rs[3].json(), HELLO)
             c.assert_quiet()
+
+    def test_pipelining_behind_deferred_past_the_kept_input(self):
+        # camid keeps reading behind a deferred request up to 64 KiB, then
+        # stops until it is answered: more than that still all comes back,
+        # in order, none parsed early.
+        n = 2000
+        reqs = [build_request("GET", "/hello/p%d" % i) for i in range(n)]
+        self.assertGreater(sum(map(len, reqs)), 64 * 1024)
+        with self.conn() as c:
+            c.send(build_request("GET", "/tb/slow?ms=300"))
+            time.sleep(0.05)   # the first is pending before the rest arrives
+            c.send(b"".join(reqs))
+            self.assertEqual(c.read_response().json(), {"ms": 300})
+            for i in range(n):
+                self.assertEqual(c.read_response().json(), {"message": "Hello, p%d!" % i})
+            c.assert_quiet()
+
+    def test_half_close_behind_deferred_request(self):
+        # Requests pipelined before the client's half-close are answered,
+        # then the connection closes.
+        with self.conn() as c:
+            c.send(build_request("GET", "/tb/slow?ms=200") + build_request("GET", "/hello/a"))
+            time.sleep(0.05)
+            c.send(build_request("GET", "/tb/slow?ms=50") + build_request("GET", "/hello/b"))
+            c.sock.shutdown(socket.SHUT_WR)
+            self.assertEqual(c.read_response().json(), {"ms": 200})
+            self.assertEqual(c.read_response().json(), {"message": "Hello, a!"})
+            self.assertEqual(c.read_response().json(), {"ms": 50})
+            self.assertEqual(c.read_response().json(), {"message": "Hello, b!"})
+            self.assertEqual(c.read_eof(timeout=2), b"")
 
     def test_pipelining_split_writes(self):
         data = (build_request("GET", "/hello/one") +
