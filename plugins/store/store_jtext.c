@@ -1,7 +1,7 @@
 /*
  * store_jtext.c - see store_jtext.h. Strings, numbers and JSON columns
- * written as text into an sbuf, byte for byte what jansson prints (with
- * the host's shortest real precision), without building json_t trees.
+ * written as text into an sbuf, reading back as what jansson prints, without
+ * building json_t trees.
  *
  * Reals go through snprintf and strtod, which read and write the C
  * locale's '.': camid never calls setlocale.
@@ -412,8 +412,11 @@ value:
     switch (*j.p) {
     case '{':
     case '[':
-        if (depth == JTEXT_MAX_DEPTH)
-            return rollback(b, len0);
+        if (depth == JTEXT_MAX_DEPTH) {
+            /* deeper than this pass goes: the caller's parser decides */
+            rollback(b, len0);
+            return 1;
+        }
         last_key[depth] = NULL;
         last_len[depth] = 0;
         closer[depth++] = *j.p == '{' ? '}' : ']';

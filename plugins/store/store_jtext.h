@@ -43,9 +43,10 @@ void jtext_uint(struct sbuf *b, unsigned long long v);
  * a real (it has a fraction or an exponent) rewritten as jtext_real writes
  * it, everything else (strings, integers of any size, true, false, null)
  * copied as it is. Any JSON value is accepted at the top (RFC 8259), nested
- * up to 1024 deep. Returns 0; or 1 when it is JSON but an object's keys are
- * not in strictly ascending byte order, or a key holds an escape (the
- * caller sorts such values itself: see store_rlist.c); or -1 when `s` is
+ * up to 1024 deep. Returns 0; or 1 when it may be JSON but an object's keys
+ * are not in strictly ascending byte order, or a key holds an escape, or it
+ * nests deeper than 1024 (the caller parses and sorts such values itself:
+ * see store_rlist.c); or -1 when `s` is
  * not JSON, or has invalid UTF-8, or a real out of double range (jansson's
  * reasons to refuse it). After 1 or -1 nothing is appended (the buffer is
  * as before).

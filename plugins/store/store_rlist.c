@@ -2,9 +2,10 @@
  * store_rlist.c - a resource's list page written straight as JSON text
  * from the fetched columns, on the pool thread that ran the statement.
  *
- * Each value comes out as rvalue_from_db shows it (the detail path, which
+ * Each value reads back as rvalue_from_db shows it (the detail path, which
  * goes through jansson); test_store_rlist.c holds the two to the same
- * output for every type. Building a jansson tree per row and dumping it
+ * values for every type and column kind. They differ only in text: reals
+ * here always have their fewest digits, stored JSON keeps its escapes. Building a jansson tree per row and dumping it
  * cost more CPU than MariaDB spent on the page (docs/PERFORMANCE.md).
  */
 #include <stdint.h>
@@ -26,6 +27,15 @@ static const char *small_text(const struct store_col *c, char *tmp, size_t tmple
     memcpy(tmp, c->buf, c->len);
     tmp[c->len] = '\0';
     return tmp;
+}
+
+/* A text's truth as the detail path reads it: as a C string, not "" and
+ * not "0" (a BIT(1) column's 0x00 byte is false). */
+static int text_true(const struct store_col *c)
+{
+    size_t m = strnlen(c->buf, c->len);
+
+    return !(m == 0 || (m == 1 && c->buf[0] == '0'));
 }
 
 static int big_unsigned(const struct store_col *c)
@@ -177,7 +187,7 @@ static int json_column(struct sbuf *b, const struct store_col *c)
 static int value(struct sbuf *b, const struct rfield *f, const struct store_col *c, char *err,
                  size_t errlen)
 {
-    char tmp[64];
+    char tmp[128];   /* DECIMAL's text is at most 67 characters */
     const char *s = NULL;
     int64_t i;
     double d;
@@ -206,8 +216,8 @@ static int value(struct sbuf *b, const struct rfield *f, const struct store_col 
         }
         break;
     case RF_FLOAT:
-        if (c->kind == STORE_COL_INT && !big_unsigned(c)) {
-            jtext_real(b, (double)c->i);
+        if (c->kind == STORE_COL_INT) {
+            jtext_real(b, big_unsigned(c) ? (double)(unsigned long long)c->i : (double)c->i);
             return CAMI_OK;
         }
         if (s != NULL && rvalue_parse_double(s, &d) == 0) {
@@ -218,7 +228,7 @@ static int value(struct sbuf *b, const struct rfield *f, const struct store_col 
     case RF_BOOLEAN:
         if (c->kind == STORE_COL_INT || c->kind == STORE_COL_TEXT) {
             int yes = c->kind == STORE_COL_INT ? c->i != 0
-                                               : !(c->len == 0 || (c->len == 1 && c->buf[0] == '0'));
+                                               : text_true(c);
             sbuf_add(b, yes ? "true" : "false");
             return CAMI_OK;
         }

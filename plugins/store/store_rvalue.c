@@ -315,14 +315,21 @@ json_t *rvalue_sorted(json_t *v)
 
 static json_t *id_uri(const char *base, json_t *v)
 {
-    char buf[512];
+    json_t *uri;
+    char *s;
+    int n;
+
     if (json_is_integer(v))
-        snprintf(buf, sizeof buf, "%s%" JSON_INTEGER_FORMAT "/", base, json_integer_value(v));
+        n = asprintf(&s, "%s%" JSON_INTEGER_FORMAT "/", base, json_integer_value(v));
     else if (json_is_string(v))
-        snprintf(buf, sizeof buf, "%s%s/", base, json_string_value(v));
+        n = asprintf(&s, "%s%s/", base, json_string_value(v));
     else
         return json_null();
-    return json_string(buf);
+    if (n < 0)
+        return NULL;
+    uri = json_string(s);
+    free(s);
+    return uri;
 }
 
 json_t *rvalue_from_db(const struct rfield *f, json_t *v)
@@ -338,7 +345,8 @@ json_t *rvalue_from_db(const struct rfield *f, json_t *v)
     case RF_INTEGER:
         if (s != NULL && rvalue_parse_int64(s, &i) == 0)
             return json_integer(i);
-        if (json_is_real(v))
+        /* (within int64: a cast of anything larger is undefined) */
+        if (json_is_real(v) && json_real_value(v) > -9.2e18 && json_real_value(v) < 9.2e18)
             return json_integer((json_int_t)json_real_value(v));
         break;
     case RF_BIGINT:

@@ -68,9 +68,14 @@ static struct store_col col_real(double d)
     return (struct store_col){ .kind = STORE_COL_DOUBLE, .d = d };
 }
 
+static struct store_col col_textn(const char *s, size_t n)
+{
+    return (struct store_col){ .kind = STORE_COL_TEXT, .buf = (char *)s, .len = n };
+}
+
 static struct store_col col_text(const char *s)
 {
-    return (struct store_col){ .kind = STORE_COL_TEXT, .buf = (char *)s, .len = strlen(s) };
+    return col_textn(s, strlen(s));
 }
 
 /* The row as store_stmt.c's JSON form gives it (store.h's mapping). */
@@ -187,6 +192,15 @@ static void test_every_type_as_the_detail_shows_it(void **state)
     cols[at(r, "at")] = col_text("2016-09-26");   /* not a DATETIME: as it is */
     cols[at(r, "info")] = col_text("not json {");  /* not JSON: the text */
     cols[at(r, "owner")] = col_uint(18446744073709551615ULL);
+    free(same_as_detail(r, cols));
+
+    /* a BIT(1) column's bytes, a long DECIMAL, an unsigned beyond int64 */
+    cols[at(r, "ok")] = col_textn("\0", 1);
+    cols[at(r, "value")] = col_text("12345678901234567890123456789012345.500000000000000000000000000000");
+    cols[at(r, "count")] = col_real(1e19);
+    free(same_as_detail(r, cols));
+    cols[at(r, "ok")] = col_textn("\1", 1);
+    cols[at(r, "value")] = col_uint(18446744073709551615ULL);
     free(same_as_detail(r, cols));
 
     cols[at(r, "count")] = col_text("12x");
