@@ -12,8 +12,9 @@
 #   DURATION (10s), WARMUP (2s, once per server), THREADS (1: wrk threads),
 #   ROUNDS (1: repeat every run, report medians), ROWS (1000 measurements),
 #   WORKERS (1: camid workers, or auto), POOL_SIZE (4: the store's
-#   connections per worker), PEER ("original tuned": which peers to run;
-#   "none" skips them), VERBOSE=1 (also print wrk's output).
+#   connections per worker; camid gets POOL_SIZE + 2 threads), PEER
+#   ("original tuned": which peers to run; "none" skips them), VERBOSE=1
+#   (also print wrk's output).
 #
 # The peers: Debian's python3-django (3.2), python3-django-tastypie (0.13),
 # gunicorn and python3-mysqldb, installed here with apt-get when missing
@@ -61,7 +62,7 @@ missing() { echo "bench/store.sh: $*" >&2; exit 2; }
 note() { echo "bench/store.sh: $*" >&2; }
 
 case ${1:-} in
--h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 [ $# -le 1 ] || die "usage: bench/store.sh [BUILD_DIR]"
 
@@ -102,7 +103,9 @@ if ! [[ $ROWS =~ ^[1-9][0-9]*$ ]] || [ "$ROWS" -lt 20 ]; then
     die "ROWS must be a number, at least 20"
 fi
 [[ $WORKERS =~ ^([1-9][0-9]*|auto)$ ]] || die "WORKERS must be a positive number or auto"
-[[ $POOL_SIZE =~ ^[1-9][0-9]*$ ]] || die "POOL_SIZE must be a positive number"
+if ! [[ $POOL_SIZE =~ ^[1-9][0-9]*$ ]] || [ "$POOL_SIZE" -gt 126 ]; then
+    die "POOL_SIZE must be a number from 1 to 126 (camid's threads are POOL_SIZE + 2, at most 128)"
+fi
 peers=()
 for p in $PEER; do
     case $p in
@@ -230,7 +233,7 @@ cat >"$tmp/camid.conf" <<EOF
 # written by bench/store.sh
 [camid]
 workers = $WORKERS
-threads = 8
+threads = $((POOL_SIZE + 2))
 plugin_dir = $plugdir
 log_level = warn
 access_log = off
