@@ -420,6 +420,13 @@ class Lists(ResourceCase):
         self.assertEqual(body["objects"], [])
         self.assertEqual(body["meta"]["total_count"], 5)
         self.assertIsNone(body["meta"]["next"])
+        # The total rides in the page's rows (its filter's parameters bound
+        # twice); a page past the end counts on its own, with the filter.
+        for offset, objects in ((0, [1, 3, 5]), (2, [5]), (3, []), (50, [])):
+            body = self.list_of(THINGS, [("active", "true"), ("name__in", "apple,cherry,Elder,date"),
+                                         ("limit", "2"), ("offset", str(offset))])
+            self.assertEqual([o["id"] for o in body["objects"]], objects[:2])
+            self.assertEqual(body["meta"]["total_count"], 3, offset)
 
     def test_bad_limit_and_offset(self):
         self.assertJsonError(get(target(THINGS, [("limit", "x")])), 400,
