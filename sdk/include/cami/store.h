@@ -219,7 +219,8 @@ typedef struct cami_store_v1 {
      *   type        required: "integer" (32-bit, a JSON number), "bigint"
      *               (64-bit, a JSON string), "float", "string", "text",
      *               "boolean", "datetime" ("YYYY-MM-DDTHH:MM:SS"), "json" (any
-     *               JSON value, stored as text), "related" (an id in the
+     *               JSON value, stored as compact text with sorted keys),
+     *               "related" (an id in the
      *               column, shown as "<prefix><resource>/<id>/"; clients may
      *               send the URI or the id)
      *   column      the column, default the field name
