@@ -6,6 +6,7 @@ plugins_store_la_SOURCES = \
 	plugins/store/store_config.c plugins/store/store_config.h \
 	plugins/store/store_conn.c plugins/store/store_conn.h \
 	plugins/store/store_errmap.c plugins/store/store_errmap.h \
+	plugins/store/store_fast.c plugins/store/store_fast.h \
 	plugins/store/store_job.c plugins/store/store_job.h \
 	plugins/store/store_migfile.c plugins/store/store_migfile.h \
 	plugins/store/store_migrate.c plugins/store/store_migrate.h \

@@ -1,6 +1,7 @@
 /*
  * store.c - the store plugin: MariaDB for every plugin, as service "store"
- * v1 (sdk/include/cami/store.h), and the bus task store.migrate.
+ * v1 (sdk/include/cami/store.h), and the bus tasks store.migrate and
+ * store.stats.
  *
  * Nothing here connects during init (camid -t runs init): connections open
  * lazily in pool jobs, and migrations run in a job from start(). Until that
@@ -10,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mysql.h>
 
@@ -323,6 +325,31 @@ static int task_migrate(cami_task *task, json_t *args, void *ud)
     return CAMI_PENDING;
 }
 
+/* ---- the task store.stats: this worker's pool, for tuning pool_size ------ */
+
+static int task_stats(cami_task *task, json_t *args, void *ud)
+{
+    unsigned idle = 0, waiting = 0, open = 0;
+
+    (void)ud;
+    if (args != NULL && !json_is_null(args) &&
+        !(json_is_object(args) && json_object_size(args) == 0))
+        return cami_task_fail(task, "store.stats takes no arguments: send {}");
+    for (const struct store_conn *c = store_g.idle; c != NULL; c = c->next)
+        idle++;
+    for (const struct store_job *j = store_g.wait_head; j != NULL; j = j->next)
+        waiting++;
+    for (unsigned i = 0; i < store_g.nconns; i++)
+        open += store_g.conns[i].mysql != NULL;
+    return cami_task_reply(
+        task, json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:b,s:i}", "pid", (int)getpid(),
+                        "pool_size", (int)store_g.nconns, "open", (int)open, "idle", (int)idle,
+                        "waiting", (int)waiting, "statements_on_loop",
+                        (json_int_t)store_g.ran_on_loop, "statements_on_pool",
+                        (json_int_t)store_g.ran_on_pool, "database_down", store_g.down,
+                        "open_transactions", store_tx_count()));
+}
+
 /* ---- life cycle ---------------------------------------------------------- */
 
 static int store_init(cami_plugin *self)
@@ -341,6 +368,11 @@ static int store_init(cami_plugin *self)
     rc = cami_task_register(self, "store.migrate", task_migrate, NULL);
     if (rc != CAMI_OK) {
         cami_log(self, CAMI_LOG_ERROR, "cannot register task store.migrate (%d)", rc);
+        goto fail;
+    }
+    rc = cami_task_register(self, "store.stats", task_stats, NULL);
+    if (rc != CAMI_OK) {
+        cami_log(self, CAMI_LOG_ERROR, "cannot register task store.stats (%d)", rc);
         goto fail;
     }
     rc = store_pool_init(store_g.cfg.pool_size);

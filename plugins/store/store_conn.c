@@ -50,6 +50,9 @@ int store_conn_open(MYSQL **out, const struct store_config *cfg, int long_runnin
         mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4") != 0 ||
         mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off) != 0 ||
         mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &off) != 0 ||
+        /* pooled connections may also run statements on the loop
+         * (store_fast.c); the blocking calls work as before */
+        (!long_running && mysql_options(m, MYSQL_OPT_NONBLOCK, 0) != 0) ||
         (!long_running && cfg->query_timeout_ms > 0 &&
          (mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &rw_s) != 0 ||
           mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_s) != 0))) {

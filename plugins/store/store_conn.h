@@ -18,11 +18,14 @@
 
 /* A pooled connection: idle in the pool, or owned by one job or one open
  * transaction. mysql NULL: closed (never opened, or broken and closed). */
+struct store_fast;
+
 struct store_conn {
     MYSQL *mysql;
     struct store_stmtcache *stmts;     /* statements prepared on mysql */
     unsigned long long last_used_ms;   /* store_mono_ms() when a job last ran */
     unsigned id;                       /* 1.. for log lines */
+    struct store_fast *fast;           /* the loop's watch on it (store_fast.c), or NULL */
     struct store_conn *next;           /* the pool's idle list */
 };
 

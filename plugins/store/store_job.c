@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_fast.h"
 #include "store_job.h"
 #include "store_pool.h"
 #include "store_state.h"
@@ -50,11 +51,7 @@ void store_job_skip(struct store_job *job, int status, const char *fmt, ...)
     va_end(ap);
 }
 
-/* ms after which an idle connection is pinged before use. */
-#define IDLE_PING_MS 1000u
-
-/* The read timeout store_conn_open gives pooled connections, in ms. */
-static unsigned read_timeout_ms(void)
+unsigned store_job_read_timeout_ms(void)
 {
     unsigned q = store_g.cfg.query_timeout_ms;
 
@@ -69,9 +66,9 @@ static int statement(struct store_job *job, struct store_conn *conn, const char 
 {
     if (row != NULL)
         return store_stmt_each(conn->mysql, &conn->stmts, sql, params, row, row_ud,
-                               read_timeout_ms(), out);
+                               store_job_read_timeout_ms(), out);
     return store_stmt_run(conn->mysql, &conn->stmts, sql, params, job->kind == JOB_EXEC,
-                          read_timeout_ms(), out);
+                          store_job_read_timeout_ms(), out);
 }
 
 static int run_statement(struct store_job *job, struct store_conn *conn, store_row_fn row,
@@ -101,44 +98,52 @@ static int run_statement(struct store_job *job, struct store_conn *conn, store_r
     return rc;
 }
 
-/* A list page's rows on their way to the writer; the page's last column is
- * the total (the same in every row). */
-struct list_pass {
-    struct store_job *job;
-    size_t rows, total;
-};
-
-static int list_row(void *ud, const struct store_col *cols, const MYSQL_FIELD *fields, unsigned n,
-                    char *err, size_t errlen)
+int store_job_list_row(void *ud, const struct store_col *cols, const MYSQL_FIELD *fields,
+                       unsigned n, char *err, size_t errlen)
 {
-    struct list_pass *p = ud;
+    struct store_job *job = ud;
     const struct store_col *t = n > 0 ? &cols[n - 1] : NULL;
 
-    if (p->rows++ == 0) {
+    if (job->list_rows++ == 0) {
         if (t == NULL || t->kind != STORE_COL_INT || t->is_null || t->i < 0) {
             snprintf(err, errlen, "the list's statement did not end with its total");
             return CAMI_EFAIL;
         }
-        p->total = (size_t)t->i;
+        job->list_total = (size_t)t->i;
     }
-    return p->job->writer.row(p->job->writer.ud, cols, fields, n - 1, err, errlen);
+    return job->writer.row(job->writer.ud, cols, fields, n - 1, err, errlen);
+}
+
+int store_job_list_counted(const struct store_job *job)
+{
+    /* A page past the end has no row to carry the total. */
+    return job->list_rows > 0 || job->offset == 0;
+}
+
+int store_job_list_finish(struct store_job *job)
+{
+    return job->writer.finish(job->writer.ud, job->list_rows, job->list_total, job->err,
+                              sizeof job->err);
 }
 
 /*
  * A resource list: one statement gives the page and, in each row, the
  * total (one round trip); a page past the end has no row to carry it, so
  * then a COUNT(*) tells it. The writer builds the body here, so the loop
- * only sends it.
+ * only sends it. The page may have run on the loop already (store_fast.c).
  */
 static int run_list(struct store_job *job, struct store_conn *conn, int *broken)
 {
-    struct list_pass pass = { .job = job };
     struct store_stmt_out out;
-    int rc = run_statement(job, conn, list_row, &pass, broken);
+    int rc;
 
-    if (rc != CAMI_OK)
-        return rc;
-    if (pass.rows == 0 && job->offset > 0) {
+    if (!job->page_done) {
+        job->list_rows = job->list_total = 0;
+        rc = run_statement(job, conn, store_job_list_row, job, broken);
+        if (rc != CAMI_OK)
+            return rc;
+    }
+    if (!store_job_list_counted(job)) {
         json_t *n;
 
         rc = statement(job, conn, job->count_sql, job->count_params, NULL, NULL, &out);
@@ -148,10 +153,10 @@ static int run_list(struct store_job *job, struct store_conn *conn, int *broken)
             return rc;
         }
         n = json_object_get(json_array_get(out.result, 0), "n");
-        pass.total = json_is_integer(n) ? (size_t)json_integer_value(n) : 0;
+        job->list_total = json_is_integer(n) ? (size_t)json_integer_value(n) : 0;
         json_decref(out.result);
     }
-    return job->writer.finish(job->writer.ud, pass.rows, pass.total, job->err, sizeof job->err);
+    return store_job_list_finish(job);
 }
 
 /* Pool thread: the job owns job->conn exclusively. */
@@ -171,7 +176,7 @@ static void job_work(void *ud)
      * a cached statement would only find out after sending. Busy
      * connections skip the round trip. */
     if (*mysql != NULL && job->tx == NULL &&
-        store_mono_ms() - conn->last_used_ms > IDLE_PING_MS && mysql_ping(*mysql) != 0)
+        store_mono_ms() - conn->last_used_ms > STORE_IDLE_PING_MS && mysql_ping(*mysql) != 0)
         store_conn_drop(conn);
     if (*mysql == NULL) {
         /* A transaction's connection is never silently replaced. */
@@ -218,10 +223,8 @@ static void job_work(void *ud)
     conn->last_used_ms = store_mono_ms();
 }
 
-static void job_done(void *ud, int wstatus)
+void store_job_complete(struct store_job *job, int wstatus)
 {
-    struct store_job *job = ud;
-
     if (wstatus != CAMI_OK) {
         job->status = CAMI_ESTATE;
         snprintf(job->err, sizeof job->err, "camid is shutting down");
@@ -240,9 +243,32 @@ static void job_done(void *ud, int wstatus)
     store_job_deliver(job);
 }
 
+static void job_done(void *ud, int wstatus)
+{
+    store_job_complete(ud, wstatus);
+}
+
+int store_job_submit_pool(struct store_job *job)
+{
+    /* A pool thread may close the connection: no loop watch may be left
+     * on its descriptor. */
+    if (job->conn != NULL)
+        store_fast_detach(job->conn);
+    return cami_work_submit(store_g.self, job_work, job_done, job);
+}
+
 int store_job_dispatch(struct store_job *job)
 {
-    return cami_work_submit(store_g.self, job_work, job_done, job);
+    int rc;
+
+    if (store_fast_start(job) == CAMI_OK) {
+        store_g.ran_on_loop++;
+        return CAMI_OK;
+    }
+    rc = store_job_submit_pool(job);
+    if (rc == CAMI_OK)
+        store_g.ran_on_pool++;
+    return rc;
 }
 
 void store_job_deliver(struct store_job *job)

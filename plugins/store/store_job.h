@@ -46,6 +46,8 @@ struct store_job {
     json_t *count_params;       /* owned */
     size_t offset;
     struct store_list_writer writer;
+    size_t list_rows, list_total;   /* what the page gave (its rows' last column) */
+    int page_done;                  /* the page ran on the loop; only the count is left */
     int internal;               /* the idle-timeout rollback: no callback */
     int skip;                   /* fail with skip_status without touching the database */
     int skip_status;
@@ -60,6 +62,13 @@ struct store_job {
     struct store_job *next;     /* a wait queue */
 };
 
+/* ms after which an idle connection is pinged before use. */
+#define STORE_IDLE_PING_MS 1000u
+
+/* The read timeout store_conn_open gives pooled connections, in ms (0:
+ * none), to tell a timeout from a lost server. */
+unsigned store_job_read_timeout_ms(void);
+
 /* A new job; params are stolen (also when NULL is returned: out of memory). */
 struct store_job *store_job_new(enum store_job_kind kind, cami_plugin *caller, const char *sql,
                                 json_t *params, void *ud);
@@ -70,9 +79,26 @@ void store_job_free(struct store_job *job);
 void store_job_skip(struct store_job *job, int status, const char *fmt, ...)
     CAMI_PRINTF(3, 4);
 
-/* Queue the job on the host's pool. CAMI_OK, or the host's error (the job
- * is then still the caller's). */
+/* Run the job: on the loop when it can (store_fast.c), else on the host's
+ * pool. CAMI_OK, or the host's error (the job is then still the caller's). */
 int store_job_dispatch(struct store_job *job);
+
+/* Queue the job on the host's pool (a loop watch on its connection is
+ * stopped first). As store_job_dispatch. */
+int store_job_submit_pool(struct store_job *job);
+
+/* A job is over (wstatus: CAMI_OK, or the host could not run it): answer
+ * it on the loop - transaction bookkeeping, the connection back to the
+ * pool, the callback - and free it. */
+void store_job_complete(struct store_job *job, int wstatus);
+
+/* JOB_LIST steps for whoever runs the page: the row visitor (ud: the job;
+ * the page's last column is the total), whether the total is known
+ * without a COUNT(*), and the writer's finish. */
+int store_job_list_row(void *ud, const struct store_col *cols, const MYSQL_FIELD *fields,
+                       unsigned n, char *err, size_t errlen);
+int store_job_list_counted(const struct store_job *job);
+int store_job_list_finish(struct store_job *job);
 
 /* Run the job's callback (if any) with its outcome and free the job. */
 void store_job_deliver(struct store_job *job);

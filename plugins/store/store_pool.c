@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_fast.h"
 #include "store_pool.h"
 #include "store_state.h"
 
@@ -32,8 +33,10 @@ void store_pool_fini(void)
         store_job_free(job);
     }
     store_g.wait_tail = NULL;
-    for (unsigned i = 0; i < store_g.nconns; i++)
+    for (unsigned i = 0; i < store_g.nconns; i++) {
+        store_fast_free(&store_g.conns[i]);
         store_conn_drop(&store_g.conns[i]);
+    }
     free(store_g.conns);
     store_g.conns = NULL;
     store_g.nconns = 0;

@@ -34,6 +34,9 @@ struct store_state {
     uint64_t retry_at;         /* loop ms before which closed connections stay closed */
     unsigned backoff_ms;
     char down_error[STORE_ERRLEN];
+    /* statements run on the loop (store_fast.c) and on pool threads, for
+     * the task store.stats */
+    unsigned long long ran_on_loop, ran_on_pool;
 
     /* open transactions, to free them at fini */
     struct cami_store_tx *txs;

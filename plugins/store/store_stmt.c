@@ -247,19 +247,18 @@ static int fetch_rows(MYSQL_STMT *st, MYSQL_RES *meta, struct store_stmt_out *ou
     return rc;
 }
 
-static int run_prepared(MYSQL_STMT *st, const json_t *params, int exec, store_row_fn row,
-                        void *row_ud, unsigned read_timeout_ms, struct store_stmt_out *out)
+int store_exec_bind(struct store_exec *x, MYSQL_STMT *st, const json_t *params,
+                    struct store_stmt_out *out)
 {
     size_t given = params != NULL ? json_array_size(params) : 0;
-    unsigned long wanted;
-    MYSQL_BIND *b = NULL;
-    long long *ints = NULL;
-    double *dbls = NULL;
+    unsigned long wanted = mysql_stmt_param_count(st);
     my_bool one = 1;
-    unsigned long long t0 = store_mono_ms();
     int rc;
 
-    wanted = mysql_stmt_param_count(st);
+    *x = (struct store_exec){ .st = st, .t0 = store_mono_ms() };
+    out->result = NULL;
+    out->broken = out->retryable = 0;
+    out->err[0] = '\0';
     if (wanted != given) {
         snprintf(out->err, sizeof out->err,
                  "the statement has %lu placeholder(s) but %zu parameter(s) were given", wanted,
@@ -267,34 +266,49 @@ static int run_prepared(MYSQL_STMT *st, const json_t *params, int exec, store_ro
         return CAMI_EINVAL;
     }
     if (given > 0) {
-        b = calloc(given, sizeof *b);
-        ints = calloc(given, sizeof *ints);
-        dbls = calloc(given, sizeof *dbls);
-        if (b == NULL || ints == NULL || dbls == NULL) {
+        x->b = calloc(given, sizeof *x->b);
+        x->ints = calloc(given, sizeof *x->ints);
+        x->dbls = calloc(given, sizeof *x->dbls);
+        if (x->b == NULL || x->ints == NULL || x->dbls == NULL) {
             snprintf(out->err, sizeof out->err, "out of memory binding parameters");
-            rc = CAMI_ENOMEM;
-            goto out;
+            return CAMI_ENOMEM;
         }
-        if ((rc = bind_params(st, params, b, ints, dbls, out)) != CAMI_OK)
-            goto out;
+        if ((rc = bind_params(st, params, x->b, x->ints, x->dbls, out)) != CAMI_OK)
+            return rc;
     }
-    if (mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &one) != 0 ||
-        mysql_stmt_execute(st) != 0) {
-        rc = stmt_fail(st, read_timeout_ms, t0, out);
-        /* "Gone away": the command could not be sent, so it did not run. */
-        out->retryable = mysql_stmt_errno(st) == CR_SERVER_GONE_ERROR;
-        /* A kept statement whose result changed shape (DDL since it was
-         * prepared): Connector/C leaves the link in an unknown state, so it
-         * is dropped, and the statement - one that returns rows - runs
-         * again on a fresh one. */
-        if (mysql_stmt_errno(st) == CR_NEW_STMT_METADATA)
-            out->broken = out->retryable = 1;
-        goto out;
-    }
-    if (mysql_stmt_field_count(st) > 0 && mysql_stmt_store_result(st) != 0) {
-        rc = stmt_fail(st, read_timeout_ms, t0, out);
-        goto out;
-    }
+    if (mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &one) != 0)
+        return stmt_fail(st, 0, 0, out);
+    return CAMI_OK;
+}
+
+int store_exec_failed(struct store_exec *x, unsigned read_timeout_ms, struct store_stmt_out *out)
+{
+    MYSQL_STMT *st = x->st;
+    int rc = stmt_fail(st, read_timeout_ms, x->t0, out);
+
+    /* "Gone away": the command could not be sent, so it did not run. */
+    out->retryable = mysql_stmt_errno(st) == CR_SERVER_GONE_ERROR;
+    /* A kept statement whose result changed shape (DDL since it was
+     * prepared): Connector/C leaves the link in an unknown state, so it
+     * is dropped, and the statement - one that returns rows - runs
+     * again on a fresh one. */
+    if (mysql_stmt_errno(st) == CR_NEW_STMT_METADATA)
+        out->broken = out->retryable = 1;
+    return rc;
+}
+
+int store_exec_store_failed(struct store_exec *x, unsigned read_timeout_ms,
+                            struct store_stmt_out *out)
+{
+    return stmt_fail(x->st, read_timeout_ms, x->t0, out);
+}
+
+int store_exec_result(struct store_exec *x, int exec, store_row_fn row, void *row_ud,
+                      struct store_stmt_out *out)
+{
+    MYSQL_STMT *st = x->st;
+    int rc;
+
     if (exec) {
         out->result = json_pack("{s:I,s:I}", "affected_rows",
                                 (json_int_t)mysql_stmt_affected_rows(st), "insert_id",
@@ -307,19 +321,45 @@ static int run_prepared(MYSQL_STMT *st, const json_t *params, int exec, store_ro
     } else {
         MYSQL_RES *meta = mysql_stmt_result_metadata(st);
 
-        if (meta == NULL) {
-            rc = stmt_fail(st, 0, 0, out);
-            goto out;
-        }
+        if (meta == NULL)
+            return stmt_fail(st, 0, 0, out);
         rc = row != NULL ? fetch_each(st, meta, row, row_ud, out) : fetch_rows(st, meta, out);
         mysql_free_result(meta);
     }
     if (rc == CAMI_ENOMEM && !out->err[0])
         snprintf(out->err, sizeof out->err, "out of memory for the result");
+    return rc;
+}
+
+void store_exec_free(struct store_exec *x)
+{
+    free(x->b);
+    free(x->ints);
+    free(x->dbls);
+    x->b = NULL;
+    x->ints = NULL;
+    x->dbls = NULL;
+}
+
+static int run_prepared(MYSQL_STMT *st, const json_t *params, int exec, store_row_fn row,
+                        void *row_ud, unsigned read_timeout_ms, struct store_stmt_out *out)
+{
+    struct store_exec x;
+    int rc = store_exec_bind(&x, st, params, out);
+
+    if (rc != CAMI_OK)
+        goto out;
+    if (mysql_stmt_execute(st) != 0) {
+        rc = store_exec_failed(&x, read_timeout_ms, out);
+        goto out;
+    }
+    if (mysql_stmt_field_count(st) > 0 && mysql_stmt_store_result(st) != 0) {
+        rc = store_exec_store_failed(&x, read_timeout_ms, out);
+        goto out;
+    }
+    rc = store_exec_result(&x, exec, row, row_ud, out);
 out:
-    free(b);
-    free(ints);
-    free(dbls);
+    store_exec_free(&x);
     return rc;
 }
 

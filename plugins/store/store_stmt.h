@@ -64,4 +64,32 @@ int store_stmt_each(MYSQL *mysql, struct store_stmtcache **cache, const char *sq
                     const json_t *params, store_row_fn row, void *ud, unsigned read_timeout_ms,
                     struct store_stmt_out *out);
 
+/*
+ * An execute of a prepared statement in steps, so that the network ones can
+ * also run without blocking (store_fast.c): store_exec_bind checks and
+ * binds the parameters; then the caller executes (and, when
+ * mysql_stmt_field_count says there are columns, stores the result), on
+ * failure asking store_exec_failed / store_exec_store_failed for the status
+ * and out->err; then store_exec_result turns what came back into
+ * out->result or rows for `row`, as store_stmt_run does. store_exec_free
+ * always ends it (the statement's result is freed by the caller). Each
+ * returns CAMI_OK or a store status with out->err set.
+ */
+struct store_exec {
+    MYSQL_STMT *st;
+    MYSQL_BIND *b;
+    long long *ints;
+    double *dbls;
+    unsigned long long t0;   /* store_mono_ms() at bind */
+};
+
+int store_exec_bind(struct store_exec *x, MYSQL_STMT *st, const json_t *params,
+                    struct store_stmt_out *out);
+int store_exec_failed(struct store_exec *x, unsigned read_timeout_ms, struct store_stmt_out *out);
+int store_exec_store_failed(struct store_exec *x, unsigned read_timeout_ms,
+                            struct store_stmt_out *out);
+int store_exec_result(struct store_exec *x, int exec, store_row_fn row, void *row_ud,
+                      struct store_stmt_out *out);
+void store_exec_free(struct store_exec *x);
+
 #endif

@@ -254,3 +254,12 @@ void store_tx_fini_all(void)
         free(tx);
     }
 }
+
+unsigned store_tx_count(void)
+{
+    unsigned n = 0;
+
+    for (const struct cami_store_tx *tx = store_g.txs; tx != NULL; tx = tx->next)
+        n++;
+    return n;
+}

@@ -25,4 +25,7 @@ cami_plugin *store_tx_owner(const struct cami_store_tx *tx);
 /* Free every open transaction without callbacks (fini). */
 void store_tx_fini_all(void);
 
+/* How many transactions are open (store.stats). */
+unsigned store_tx_count(void);
+
 #endif

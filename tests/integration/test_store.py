@@ -13,7 +13,9 @@ end.
 Run: CAMI_TOP_BUILDDIR=BUILD /usr/bin/python3 tests/integration/test_store.py
 """
 
+import json
 import os
+import signal
 import shutil
 import sys
 import tempfile
@@ -91,10 +93,12 @@ class StoreCase(ServerTestCase):
 
     store_keys = {}
     storebed_keys = {}
+    bus_keys = None     # {key: value} for a [bus] section (tasks over camictl)
 
     @classmethod
     def setUpClass(cls):
-        cls.server_options = {"plugins": plugins(cls.store_keys, cls.storebed_keys)}
+        cls.server_options = {"plugins": plugins(cls.store_keys, cls.storebed_keys),
+                              "bus": cls.bus_keys}
         super().setUpClass()
         cls.db = Client(cls.server)
 
@@ -187,6 +191,12 @@ class Queries(StoreCase):
         self.assertEqual(len(self.db.rows("SELECT name FROM q_inj")), 1)
 
     def test_slow_query_delays_nothing_else(self):
+        # The first run prepares the statement on a pool thread; the second
+        # runs on the loop with the non-blocking API (store_fast.c).
+        for _ in range(2):
+            self.slow_query_beside_others()
+
+    def slow_query_beside_others(self):
         out = {}
         # Long enough for the checks below even under valgrind.
         slow_s = SLOW_S
@@ -412,6 +422,92 @@ class Migrations(unittest.TestCase):
         self.assertIn("0001_create.sql was changed", r.stderr)
         self.assertEqual(len(self.recorded()), 2 + len(STORE_OWN))
         self.assertEqual(b.stop_checked(), 0)
+
+
+def mariadbd_pid():
+    with open(os.path.join(DB.dir, "mariadbd.pid")) as f:
+        return int(f.read().strip())
+
+
+class StuckServer(StoreCase):
+    """A server that stops answering mid-statement: the statement runs on
+    the loop (its connection busy a moment ago, the statement prepared),
+    so its read timeout is a loop timer there, and nothing else waits."""
+
+    QUERY_TIMEOUT_MS = 1000
+    # store_conn.c: the read timeout is the query timeout, rounded up to
+    # seconds, plus 5 s of slack.
+    READ_TIMEOUT_S = 1 + 5
+    store_keys = {"query_timeout": QUERY_TIMEOUT_MS, "pool_size": 1}
+    bus_keys = {"tasks_in_names": "store."}
+
+    def stats(self):
+        r = run_camictl(self.server.config_path, ["task", "store.stats", "{}"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def test_stats(self):
+        before = self.stats()
+        self.assertEqual((before["pool_size"], before["waiting"], before["open_transactions"],
+                          before["database_down"]), (1, 0, 0, False))
+        for _ in range(4):
+            self.assertEqual(self.db.rows("SELECT 4 AS x"), [{"x": 4}])
+        after = self.stats()
+        # The first prepares on a pool thread; the rest run on the loop.
+        self.assertGreaterEqual(after["statements_on_pool"] - before["statements_on_pool"], 1)
+        self.assertGreaterEqual(after["statements_on_loop"] - before["statements_on_loop"], 2)
+        self.assertEqual((after["open"], after["idle"]), (1, 1))
+        r = run_camictl(self.server.config_path, ["task", "store.stats", "[1]"])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("store.stats takes no arguments", r.stderr)
+
+    def test_read_timeout_on_the_loop(self):
+        for _ in range(3):
+            self.assertEqual(self.db.rows("SELECT 5 AS x"), [{"x": 5}])
+        on_loop = self.stats()["statements_on_loop"]
+        pid = mariadbd_pid()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            out = {}
+
+            def stuck():
+                t0 = time.monotonic()
+                out["r"] = self.db.post("query", {"sql": "SELECT 5 AS x"}, timeout=30)
+                out["elapsed"] = time.monotonic() - t0
+
+            t = threading.Thread(target=stuck)
+            t.start()
+            time.sleep(scaled(0.5))
+            t0 = time.monotonic()
+            self.assertEqual(requests.get(self.server.url("/hello"),
+                                          timeout=scaled(5)).status_code, 200)
+            self.assertLess(time.monotonic() - t0, scaled(0.5), "the loop waited")
+            t.join(30)
+            self.assertFalse(t.is_alive())
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        self.assertError(out["r"], 504, ETIMEDOUT, "ran past the read timeout")
+        self.assertEqual(self.stats()["statements_on_loop"], on_loop + 1)
+        self.assertGreaterEqual(out["elapsed"], self.READ_TIMEOUT_S - 0.5)
+        self.assertLess(out["elapsed"], self.READ_TIMEOUT_S + scaled(3))
+        # The timed-out connection was closed; the next call opens another.
+        wait_until(lambda: self.db.query("SELECT 6 AS x").status_code == 200, 10,
+                   "the store to answer again")
+        self.assertEqual(self.db.rows("SELECT 6 AS x"), [{"x": 6}])
+
+    def test_idle_connection_killed_by_the_server(self):
+        # Every call runs on the one connection, most of them on the loop.
+        for _ in range(3):
+            self.assertEqual(self.db.rows("SELECT 7 AS x"), [{"x": 7}])
+        ids = DB.sql("SELECT id FROM information_schema.PROCESSLIST WHERE USER = 'cami' "
+                     "AND ID <> CONNECTION_ID()").split()[1:]
+        self.assertTrue(ids)
+        DB.sql("".join("KILL CONNECTION %s;" % i for i in ids))
+        # The loop saw the idle socket close and dropped the connection;
+        # the next call connects again, and nobody sees an error.
+        time.sleep(scaled(0.3))
+        for _ in range(3):
+            self.assertEqual(self.db.rows("SELECT 7 AS x"), [{"x": 7}])
 
 
 class ServerGoesAway(StoreCase):

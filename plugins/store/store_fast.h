@@ -1,0 +1,38 @@
+/*
+ * store_fast.h - a pool job's statement run on the loop thread with
+ * Connector/C's non-blocking API, when nothing about it needs a thread.
+ *
+ * Handing a statement to a pool thread and back costs two thread wake-ups
+ * and about eight system calls (docs/PERFORMANCE.md); on the loop it is a
+ * send and a receive on a socket the loop polls anyway. A job runs here
+ * when it is a query, exec or list outside a transaction, its connection
+ * is open and was used within STORE_IDLE_PING_MS (no ping is due), its
+ * statement is already prepared there, and the host offers fd watches.
+ * Everything else - connecting, pinging, preparing, transactions, a retry
+ * after the server went away, a list's separate COUNT(*) - stays on the
+ * pool (store_job.c). Loop thread only.
+ */
+#ifndef STORE_FAST_H
+#define STORE_FAST_H
+
+#include "store_conn.h"
+
+struct store_job;
+
+/*
+ * store_fast_start - run the job (its connection assigned) on the loop if
+ * it can. CAMI_OK: it runs, and ends in store_job_complete (or goes on to
+ * the pool); never before this returns. CAMI_ENOTSUP: it cannot; nothing
+ * was done, the caller sends it to the pool.
+ */
+int store_fast_start(struct store_job *job);
+
+/* Stop the loop's watch on the connection (before a pool thread uses it,
+ * or before it is closed on the loop). Not while a job runs here. */
+void store_fast_detach(struct store_conn *conn);
+
+/* At fini: a job still running here is dropped (as waiting ones are),
+ * the watch stopped and the state freed. */
+void store_fast_free(struct store_conn *conn);
+
+#endif
