@@ -13,8 +13,10 @@
 #   ROUNDS (1: repeat every run, report medians), ROWS (1000 measurements),
 #   WORKERS (1: camid workers, or auto), POOL_SIZE (4: the store's
 #   connections per worker; camid gets POOL_SIZE + 2 threads), PEER
-#   ("original tuned": which peers to run; "none" skips them), VERBOSE=1
-#   (also print wrk's output).
+#   ("original tuned": which peers to run; "none" skips them), DB_VIA
+#   ("tcp": every server reaches MariaDB over TCP on 127.0.0.1, as from
+#   another host; "socket": over its unix socket, as on one host),
+#   VERBOSE=1 (also print wrk's output).
 #
 # The peers: Debian's python3-django (3.2), python3-django-tastypie (0.13),
 # gunicorn and python3-mysqldb, installed here with apt-get when missing
@@ -46,6 +48,7 @@ ROWS=${ROWS:-1000}
 WORKERS=${WORKERS:-1}
 POOL_SIZE=${POOL_SIZE:-4}
 PEER=${PEER:-original tuned}
+DB_VIA=${DB_VIA:-tcp}
 VERBOSE=${VERBOSE:-0}
 LIST='/api/v1/measurement/?limit=20'
 # The issue's figures: the original stack's rate here, and the targets.
@@ -62,7 +65,7 @@ missing() { echo "bench/store.sh: $*" >&2; exit 2; }
 note() { echo "bench/store.sh: $*" >&2; }
 
 case ${1:-} in
--h|--help) sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 [ $# -le 1 ] || die "usage: bench/store.sh [BUILD_DIR]"
 
@@ -106,6 +109,10 @@ fi
 if ! [[ $POOL_SIZE =~ ^[1-9][0-9]*$ ]] || [ "$POOL_SIZE" -gt 126 ]; then
     die "POOL_SIZE must be a number from 1 to 126 (camid's threads are POOL_SIZE + 2, at most 128)"
 fi
+case $DB_VIA in
+tcp|socket) ;;
+*) die "DB_VIA takes tcp or socket, not '$DB_VIA'" ;;
+esac
 peers=()
 for p in $PEER; do
     case $p in
@@ -243,8 +250,7 @@ address = 127.0.0.1:$camid_port
 
 [plugin.store]
 module = store
-host = 127.0.0.1
-port = $db_port
+$(if [ "$DB_VIA" = socket ]; then echo "socket = $tmp/db/mariadbd.sock"; else printf 'host = 127.0.0.1\nport = %s\n' "$db_port"; fi)
 user = cami
 password = cami
 database = cami
@@ -395,7 +401,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "cami_peer.urls"
 DATABASES = {"default": {
     "ENGINE": "django.db.backends.mysql", "NAME": "cami", "USER": "cami",
-    "PASSWORD": "cami", "HOST": "127.0.0.1", "PORT": "$db_port",
+    "PASSWORD": "cami", $(if [ "$DB_VIA" = socket ]; then echo "\"HOST\": \"$tmp/db/mariadbd.sock\","; else echo "\"HOST\": \"127.0.0.1\", \"PORT\": \"$db_port\","; fi)
     "OPTIONS": {"charset": "utf8mb4"},
 }}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
@@ -630,7 +636,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "# bench/store.sh  $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine: $(nproc) cores, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
 echo "camid:   $camid ($("$camid" --version 2>&1 | head -1)), workers = $WORKERS, store pool_size = $POOL_SIZE"
-echo "mariadb: $("$(PATH=$PATH:/usr/sbin command -v mariadbd)" --version 2>&1 | head -1)"
+echo "mariadb: $("$(PATH=$PATH:/usr/sbin command -v mariadbd)" --version 2>&1 | head -1), reached over $DB_VIA"
 if [ ${#peers[@]} -gt 0 ]; then
     echo "peers:   $(for p in "${PEER_PACKAGES[@]}"; do printf '%s %s, ' "$p" "$(dpkg-query -W -f='${Version}' "$p")"; done | sed 's/, $//')"
     echo "         one gunicorn sync worker each: ${peers[*]} (see bench/store.sh's header)"

@@ -110,6 +110,8 @@ int store_job_list_row(void *ud, const struct store_col *cols, const MYSQL_FIELD
             return CAMI_EFAIL;
         }
         job->list_total = (size_t)t->i;
+        if (job->writer.begin(job->writer.ud, job->list_total, err, errlen) != CAMI_OK)
+            return CAMI_ENOMEM;
     }
     return job->writer.row(job->writer.ud, cols, fields, n - 1, err, errlen);
 }

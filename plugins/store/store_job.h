@@ -19,13 +19,16 @@
 enum store_job_kind { JOB_QUERY, JOB_EXEC, JOB_BEGIN, JOB_COMMIT, JOB_ROLLBACK, JOB_LIST };
 
 /*
- * Where a JOB_LIST's rows go, on the pool thread: `row` sees each row of
- * the page without its last column (the total, which the job reads), then
- * `finish` gets the number of rows and the total. Both return CAMI_OK or a
+ * Where a JOB_LIST's rows go, where the statement runs (the loop or a pool
+ * thread): `begin` gets the total before the first row, `row` sees each row
+ * of the page without its last column (the total, which the job reads),
+ * then `finish` gets the number of rows and the total. Each returns CAMI_OK or a
  * status with err filled. They may only read what nobody changes
  * meanwhile; the job's result stays NULL (the writer keeps the body).
  */
 struct store_list_writer {
+    /* before the first row, with the total (not called for an empty page) */
+    int (*begin)(void *ud, size_t total, char *err, size_t errlen);
     store_row_fn row;
     int (*finish)(void *ud, size_t rows, size_t total, char *err, size_t errlen);
     void *ud;

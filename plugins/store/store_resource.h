@@ -73,6 +73,7 @@ struct rfield {
     char *filter_name;       /* NULL: none */
     char *related_uri;       /* related: "<prefix><resource>/" */
     char *help;              /* NULL: the type's Tastypie help text */
+    char *json_key;          /* "\"name\":", for list pages (store_rlist.c) */
 };
 
 struct rorder {
@@ -188,7 +189,8 @@ struct rctx {
     json_t *obj;             /* a write's normal-form fields, by field name */
     json_t *row;             /* the row as the API shows it (after a write) */
     struct rquery q;
-    struct sbuf list;        /* a list's objects, then its body (store_rlist.c) */
+    struct sbuf list;        /* a list's body (store_rlist.c) */
+    size_t list_rows;        /* rows written into it */
     int created;             /* a PUT that created the row */
     void (*next)(struct rctx *c);   /* rctx_read_row's continuation */
     int missing_ok;
@@ -235,11 +237,14 @@ int rhttp_bad(cami_request *req, const char *field, const char *error);
 /* ---- store_rlist.c ---- */
 
 /*
- * A list page written as JSON text, on the pool thread (the job's writer,
- * store_job.h), into c->list: rlist_row writes one row of the resource's
- * select_cols (ud: the rctx), as rvalue_row shows it; rlist_finish wraps
- * the objects with their meta. Only c->list changes meanwhile.
+ * A list page written as JSON text where its statement runs (the loop or a
+ * pool thread: the job's writer, store_job.h), into c->list: rlist_begin
+ * opens the body once the total is known (with the first row; meta first
+ * when its name sorts first), rlist_row writes one row of the resource's
+ * select_cols (ud: the rctx) as rvalue_row shows it, rlist_finish closes
+ * the body. Only c->list and c->list_rows change meanwhile.
  */
+int rlist_begin(void *ud, size_t total, char *err, size_t errlen);
 int rlist_row(void *ud, const struct store_col *cols, const MYSQL_FIELD *fields, unsigned n,
               char *err, size_t errlen);
 int rlist_finish(void *ud, size_t rows, size_t total, char *err, size_t errlen);

@@ -326,7 +326,9 @@ static void listed(cami_plugin *self, int status, json_t *result, const char *er
 
 static int list_get(cami_request *req, void *ud)
 {
-    static const struct store_list_writer writer = { .row = rlist_row, .finish = rlist_finish };
+    static const struct store_list_writer writer = {
+        .begin = rlist_begin, .row = rlist_row, .finish = rlist_finish
+    };
     struct store_list_writer w = writer;
     struct resource *r = ud;
     struct rctx *c = rctx_new(req, r, "GET");

@@ -258,14 +258,14 @@ static int value(struct sbuf *b, const struct rfield *f, const struct store_col 
     return as_is(b, c, f->name, err, errlen);
 }
 
-/* A member's name (valid UTF-8: spec names are checked) and its colon. */
-static void member(struct sbuf *b, const char *name, int *first)
+/* A member's name and colon (names are checked identifiers), after a
+ * comma unless it is the first. */
+static void member(struct sbuf *b, const char *json_key, int *first)
 {
     if (!*first)
         sbuf_addn(b, ",", 1);
     *first = 0;
-    jtext_string(b, name, strlen(name));
-    sbuf_addn(b, ":", 1);
+    sbuf_add(b, json_key);
 }
 
 int rlist_row(void *ud, const struct store_col *cols, const MYSQL_FIELD *fields, unsigned n,
@@ -282,24 +282,26 @@ int rlist_row(void *ud, const struct store_col *cols, const MYSQL_FIELD *fields,
         snprintf(err, errlen, "the list's statement returned %u columns, not %zu", n, r->nfields);
         return CAMI_EFAIL;
     }
-    sbuf_addn(b, b->len > 0 ? ",{" : "{", b->len > 0 ? 2 : 1);
+    if (c->list_rows++ > 0)
+        sbuf_addn(b, ",", 1);
+    sbuf_addn(b, "{", 1);
     /* In name order, resource_uri among them, as Tastypie printed them. */
     for (size_t k = 0; k < r->nfields; k++) {
         size_t fi = r->out_order[k];
         const struct rfield *f = &r->fields[fi];
 
         if (!uri_done && strcmp(f->name, "resource_uri") > 0) {
-            member(b, "resource_uri", &first);
+            member(b, "\"resource_uri\":", &first);
             if ((rc = id_uri(b, r->base_path, &cols[r->pk], pk_name, err, errlen)) != CAMI_OK)
                 return rc;
             uri_done = 1;
         }
-        member(b, f->name, &first);
+        member(b, f->json_key, &first);
         if ((rc = value(b, f, &cols[fi], err, errlen)) != CAMI_OK)
             return rc;
     }
     if (!uri_done) {
-        member(b, "resource_uri", &first);
+        member(b, "\"resource_uri\":", &first);
         if ((rc = id_uri(b, r->base_path, &cols[r->pk], pk_name, err, errlen)) != CAMI_OK)
             return rc;
     }
@@ -318,47 +320,65 @@ static void page_link(struct sbuf *b, const struct rquery *q, int exists, size_t
     free(uri);
 }
 
-static void objects(struct sbuf *body, const struct rctx *c, int *first)
+/* "meta":{...}, its keys in sorted order as Tastypie printed them. */
+static void meta(struct sbuf *b, const struct rquery *q, size_t total)
 {
-    member(body, c->r->list_key, first);
-    sbuf_addn(body, "[", 1);
-    sbuf_addn(body, c->list.data != NULL ? c->list.data : "", c->list.len);
-    sbuf_addn(body, "]", 1);
+    sbuf_add(b, "\"meta\":{\"limit\":");
+    jtext_uint(b, q->limit);
+    sbuf_add(b, ",\"next\":");
+    page_link(b, q, q->offset + q->limit < total, q->offset + q->limit);
+    sbuf_add(b, ",\"offset\":");
+    jtext_uint(b, q->offset);
+    sbuf_add(b, ",\"previous\":");
+    page_link(b, q, q->offset >= q->limit, q->offset - q->limit);
+    sbuf_add(b, ",\"total_count\":");
+    jtext_uint(b, total);
+    sbuf_addn(b, "}", 1);
+}
+
+static int meta_first(const struct rctx *c)
+{
+    return strcmp(c->r->list_key, "meta") > 0;
+}
+
+/* The objects' member name: list_key is a checked identifier. */
+static void objects_open(struct sbuf *b, const struct rctx *c)
+{
+    sbuf_addn(b, "\"", 1);
+    sbuf_add(b, c->r->list_key);
+    sbuf_addn(b, "\":[", 3);
+}
+
+int rlist_begin(void *ud, size_t total, char *err, size_t errlen)
+{
+    struct rctx *c = ud;
+
+    (void)err;
+    (void)errlen;
+    sbuf_addn(&c->list, "{", 1);
+    if (meta_first(c)) {
+        meta(&c->list, &c->q, total);
+        sbuf_addn(&c->list, ",", 1);
+    }
+    objects_open(&c->list, c);
+    return c->list.failed ? CAMI_ENOMEM : CAMI_OK;
 }
 
 int rlist_finish(void *ud, size_t rows, size_t total, char *err, size_t errlen)
 {
     struct rctx *c = ud;
-    const struct rquery *q = &c->q;
-    struct sbuf body = { 0 };
-    int objects_first = strcmp(c->r->list_key, "meta") < 0, first = 1;
 
-    (void)rows;
-    sbuf_addn(&body, "{", 1);
-    if (objects_first)
-        objects(&body, c, &first);
-    /* meta's keys in sorted order, as Tastypie printed them */
-    member(&body, "meta", &first);
-    sbuf_add(&body, "{\"limit\":");
-    jtext_uint(&body, q->limit);
-    sbuf_add(&body, ",\"next\":");
-    page_link(&body, q, q->offset + q->limit < total, q->offset + q->limit);
-    sbuf_add(&body, ",\"offset\":");
-    jtext_uint(&body, q->offset);
-    sbuf_add(&body, ",\"previous\":");
-    page_link(&body, q, q->offset >= q->limit, q->offset - q->limit);
-    sbuf_add(&body, ",\"total_count\":");
-    jtext_uint(&body, total);
-    sbuf_addn(&body, "}", 1);
-    if (!objects_first)
-        objects(&body, c, &first);
-    sbuf_addn(&body, "}", 1);
-    if (body.failed || c->list.failed) {
-        sbuf_free(&body);
+    if (rows == 0 && rlist_begin(c, total, err, errlen) != CAMI_OK)
+        c->list.failed = 1;
+    sbuf_addn(&c->list, "]", 1);
+    if (!meta_first(c)) {
+        sbuf_addn(&c->list, ",", 1);
+        meta(&c->list, &c->q, total);
+    }
+    sbuf_addn(&c->list, "}", 1);
+    if (c->list.failed) {
         snprintf(err, errlen, "out of memory for the list");
         return CAMI_ENOMEM;
     }
-    sbuf_free(&c->list);
-    c->list = body;
     return CAMI_OK;
 }

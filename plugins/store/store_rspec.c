@@ -505,6 +505,11 @@ static int prepare_sql(struct resource *r, char *err, size_t errlen)
                  r->fields[i].name);
         if (append(&r->select_cols, &len, &cap, piece) != 0)
             return fail(err, errlen, "out of memory");
+        /* names are checked identifiers: nothing in them needs escaping */
+        if (asprintf(&r->fields[i].json_key, "\"%s\":", r->fields[i].name) < 0) {
+            r->fields[i].json_key = NULL;
+            return fail(err, errlen, "out of memory");
+        }
     }
     r->out_order = malloc(r->nfields * sizeof *r->out_order);
     if (r->out_order == NULL)
@@ -628,6 +633,7 @@ void resource_free(struct resource *r)
         free(f->filter_name);
         free(f->related_uri);
         free(f->help);
+        free(f->json_key);
     }
     free(r->fields);
     free(r->name);

@@ -262,6 +262,8 @@ static json_t *page(const char *spec, size_t limit, size_t offset, size_t rows, 
     c.q.offset = offset;
     c.q.page_base = strdup("/api/v1/things/?user=1&");
     fill(r, cols);
+    if (rows > 0)
+        assert_int_equal(rlist_begin(&c, total, err, sizeof err), CAMI_OK);
     for (size_t i = 0; i < rows; i++) {
         cols[at(r, "id")] = col_int((long long)(i + 1));
         assert_int_equal(rlist_row(&c, cols, NULL, (unsigned)r->nfields, err, sizeof err),
