@@ -329,7 +329,7 @@ static int task_migrate(cami_task *task, json_t *args, void *ud)
 
 static int task_stats(cami_task *task, json_t *args, void *ud)
 {
-    unsigned idle = 0, waiting = 0, open = 0;
+    unsigned idle = 0, waiting = 0;
 
     (void)ud;
     if (args != NULL && !json_is_null(args) &&
@@ -339,11 +339,9 @@ static int task_stats(cami_task *task, json_t *args, void *ud)
         idle++;
     for (const struct store_job *j = store_g.wait_head; j != NULL; j = j->next)
         waiting++;
-    for (unsigned i = 0; i < store_g.nconns; i++)
-        open += store_g.conns[i].mysql != NULL;
     return cami_task_reply(
-        task, json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:b,s:i}", "pid", (int)getpid(),
-                        "pool_size", (int)store_g.nconns, "open", (int)open, "idle", (int)idle,
+        task, json_pack("{s:i,s:i,s:i,s:i,s:I,s:I,s:b,s:i}", "pid", (int)getpid(),
+                        "pool_size", (int)store_g.nconns, "idle", (int)idle,
                         "waiting", (int)waiting, "statements_on_loop",
                         (json_int_t)store_g.ran_on_loop, "statements_on_pool",
                         (json_int_t)store_g.ran_on_pool, "database_down", store_g.down,

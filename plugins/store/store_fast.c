@@ -66,6 +66,10 @@ static void finish(struct store_fast *f, int rc)
     struct store_conn *conn = f->conn;
 
     f->job = NULL;
+    /* Connector/C closes the socket itself when the link breaks: no watch
+     * may stay on a descriptor number that another socket may get. */
+    if (f->watch != NULL && (int)mysql_get_socket(conn->mysql) != f->fd)
+        store_fast_detach(conn);
     store_exec_free(&f->x);
     mysql_stmt_free_result(f->x.st);   /* client side: ready for the next execute */
     conn->last_used_ms = store_mono_ms();
@@ -192,6 +196,9 @@ static void on_ready(cami_fd_watch *watch, int fd, int events, void *ud)
         return;
     }
     if (f->deferred) {
+        if (f->timer != NULL)
+            return;   /* on_deferred goes on */
+        /* no timer could be had: this wake-up (writable) is the signal */
         f->deferred = 0;
         if (cami_fd_watch_set(f->watch, CAMI_FD_READ) == CAMI_OK)
             f->events = CAMI_FD_READ;
@@ -208,6 +215,17 @@ static void on_ready(cami_fd_watch *watch, int fd, int events, void *ud)
         cami_fd_watch_set(f->watch, CAMI_FD_READ) == CAMI_OK)
         f->events = CAMI_FD_READ;
     resume(f, ready);
+}
+
+static void on_deferred(cami_timer *timer, void *ud)
+{
+    struct store_fast *f = ud;
+
+    (void)timer;
+    cami_timer_stop(f->timer);
+    f->timer = NULL;
+    f->deferred = 0;
+    proceed(f, 0, f->deferred_err);
 }
 
 /* The connection's watch on its current socket, or NULL. */
@@ -260,12 +278,28 @@ int store_fast_start(struct store_job *job)
         proceed(f, status, err);
         return CAMI_OK;
     }
-    /* Over already (a send that failed, or a very quick answer): go on
-     * when the loop next sees the socket writable - at once, and without
-     * answering the caller before this returns. */
+    if ((int)mysql_get_socket(conn->mysql) != f->fd) {
+        /* It failed at once and Connector/C closed the socket: the pool
+         * answers it - running it again when it never reached the server,
+         * else failing it with this error - and never before this returns. */
+        int rc = store_exec_failed(&f->x, store_job_read_timeout_ms(), &f->out);
+
+        f->job = NULL;
+        store_exec_free(&f->x);
+        store_fast_detach(conn);
+        store_conn_drop(conn);
+        if (!f->out.retryable)
+            store_job_skip(job, rc != CAMI_OK ? rc : CAMI_STORE_EDOWN, "%s", f->out.err);
+        return CAMI_ENOTSUP;
+    }
+    /* Over already (a very quick answer, or an error that left the link
+     * up): go on from the loop, never answering the caller before this
+     * returns - from a 0 ms timer, or without one from the socket's next
+     * writable wake-up. */
     f->deferred = 1;
     f->deferred_err = err;
-    if (cami_fd_watch_set(f->watch, CAMI_FD_READ | CAMI_FD_WRITE) == CAMI_OK)
+    f->timer = cami_timer_start(store_g.self, 0, 0, on_deferred, f);
+    if (f->timer == NULL && cami_fd_watch_set(f->watch, CAMI_FD_READ | CAMI_FD_WRITE) == CAMI_OK)
         f->events = CAMI_FD_READ | CAMI_FD_WRITE;
     return CAMI_OK;
 }

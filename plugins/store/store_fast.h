@@ -22,8 +22,11 @@ struct store_job;
 /*
  * store_fast_start - run the job (its connection assigned) on the loop if
  * it can. CAMI_OK: it runs, and ends in store_job_complete (or goes on to
- * the pool); never before this returns. CAMI_ENOTSUP: it cannot; nothing
- * was done, the caller sends it to the pool.
+ * the pool); never before this returns. CAMI_ENOTSUP: the caller sends it
+ * to the pool - it could not run here (nothing was done), or it failed at
+ * once with its link closed (the connection is dropped, and the job either
+ * runs again there, when it never reached the server, or is marked to fail
+ * with its error: store_job_skip).
  */
 int store_fast_start(struct store_job *job);
 

@@ -113,7 +113,9 @@ def camid_command(args):
 def camid_env():
     env = dict(os.environ)
     if SANITIZED:
-        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        # intercept_tls_get_addr=0: see CAMI_ASAN_OPTIONS in Makefile.am
+        env.setdefault("ASAN_OPTIONS",
+                       "detect_leaks=1:abort_on_error=0:intercept_tls_get_addr=0")
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
     return env
 
