@@ -104,6 +104,7 @@ static void finish(struct store_fast *f, int rc)
     } else if (job->kind == JOB_LIST) {
         job->status = store_job_list_finish(job);
     }
+    job->ended_on_loop = 1;
     store_job_complete(job, CAMI_OK);
 }
 

@@ -227,6 +227,11 @@ static void job_work(void *ud)
 
 void store_job_complete(struct store_job *job, int wstatus)
 {
+    /* counted where it ended: a job the loop handed on ends on the pool */
+    if (job->ended_on_loop)
+        store_g.ran_on_loop++;
+    else
+        store_g.ran_on_pool++;
     if (wstatus != CAMI_OK) {
         job->status = CAMI_ESTATE;
         snprintf(job->err, sizeof job->err, "camid is shutting down");
@@ -261,16 +266,9 @@ int store_job_submit_pool(struct store_job *job)
 
 int store_job_dispatch(struct store_job *job)
 {
-    int rc;
-
-    if (store_fast_start(job) == CAMI_OK) {
-        store_g.ran_on_loop++;
+    if (store_fast_start(job) == CAMI_OK)
         return CAMI_OK;
-    }
-    rc = store_job_submit_pool(job);
-    if (rc == CAMI_OK)
-        store_g.ran_on_pool++;
-    return rc;
+    return store_job_submit_pool(job);
 }
 
 void store_job_deliver(struct store_job *job)

@@ -51,6 +51,7 @@ struct store_job {
     struct store_list_writer writer;
     size_t list_rows, list_total;   /* what the page gave (its rows' last column) */
     int page_done;                  /* the page ran on the loop; only the count is left */
+    int ended_on_loop;              /* store_fast.c finished it (store.stats) */
     int internal;               /* the idle-timeout rollback: no callback */
     int skip;                   /* fail with skip_status without touching the database */
     int skip_status;
