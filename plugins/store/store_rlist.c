@@ -94,44 +94,35 @@ static int id_uri(struct sbuf *b, const char *base, const struct store_col *c, c
     return rc;
 }
 
-static int by_key(const void *a, const void *b)
+/* A parsed JSON value, members in their order (rvalue_sorted put them in
+ * Tastypie's). -1: out of memory. */
+static int tree(struct sbuf *b, json_t *v)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* A parsed JSON value with every object's keys sorted. -1: out of memory. */
-static int sorted_tree(struct sbuf *b, json_t *v)
-{
-    const char **keys, *key;
+    const char *key;
     json_t *member;
-    size_t i, n = 0;
-    int rc = 0;
+    size_t i;
+    int first = 1;
 
     switch (json_typeof(v)) {
     case JSON_OBJECT:
-        keys = malloc((json_object_size(v) + 1) * sizeof *keys);
-        if (keys == NULL)
-            return -1;
-        json_object_foreach(v, key, member)
-            keys[n++] = key;
-        qsort(keys, n, sizeof *keys, by_key);
         sbuf_addn(b, "{", 1);
-        for (i = 0; i < n && rc == 0; i++) {
-            if (i > 0)
+        json_object_foreach(v, key, member) {
+            if (!first)
                 sbuf_addn(b, ",", 1);
-            jtext_string(b, keys[i], strlen(keys[i]));
+            first = 0;
+            jtext_string(b, key, strlen(key));
             sbuf_addn(b, ":", 1);
-            rc = sorted_tree(b, json_object_get(v, keys[i]));
+            if (tree(b, member) != 0)
+                return -1;
         }
         sbuf_addn(b, "}", 1);
-        free(keys);
-        return rc;
+        return 0;
     case JSON_ARRAY:
         sbuf_addn(b, "[", 1);
         json_array_foreach(v, i, member) {
             if (i > 0)
                 sbuf_addn(b, ",", 1);
-            if (sorted_tree(b, member) != 0)
+            if (tree(b, member) != 0)
                 return -1;
         }
         sbuf_addn(b, "]", 1);
@@ -164,7 +155,7 @@ static int sorted_tree(struct sbuf *b, json_t *v)
 static int json_column(struct sbuf *b, const struct store_col *c)
 {
     size_t before = b->len;
-    json_t *v;
+    json_t *v, *sorted;
     int rc = jtext_json(b, c->buf, c->len);
 
     if (rc <= 0)
@@ -172,8 +163,10 @@ static int json_column(struct sbuf *b, const struct store_col *c)
     v = json_loadb(c->buf, c->len, JSON_DECODE_ANY, NULL);
     if (v == NULL)
         return -1;
-    rc = sorted_tree(b, v);
+    sorted = rvalue_sorted(v);
     json_decref(v);
+    rc = sorted != NULL ? tree(b, sorted) : -1;
+    json_decref(sorted);
     if (rc != 0) {
         b->len = before;
         if (b->data != NULL)
