@@ -14,8 +14,8 @@ plugins_store_la_SOURCES = \
 	plugins/store/store_pool.c plugins/store/store_pool.h \
 	plugins/store/store_resource.h \
 	plugins/store/store_jtext.c plugins/store/store_jtext.h \
-	plugins/store/store_rhttp.c plugins/store/store_rlist.c plugins/store/store_rquery.c \
-	plugins/store/store_rschema.c \
+	plugins/store/store_rhttp.c plugins/store/store_rindex.c plugins/store/store_rlearn.c \
+	plugins/store/store_rlist.c plugins/store/store_rquery.c plugins/store/store_rschema.c \
 	plugins/store/store_rspec.c plugins/store/store_rvalue.c plugins/store/store_rwrite.c \
 	plugins/store/store_sbuf.c plugins/store/store_sbuf.h \
 	plugins/store/store_state.h \

@@ -289,6 +289,7 @@ static void migrated_at_start(int status, json_t *applied, const char *error, vo
 {
     (void)ud;
     store_g.migrating = 0;
+    rlearn_forget_all();   /* migrations may have added or dropped indexes */
     if (status != CAMI_OK)
         cami_log(store_g.self, CAMI_LOG_ERROR, "migrations not applied: %s", error);
     else
@@ -301,6 +302,7 @@ static void migrated_for_task(int status, json_t *applied, const char *error, vo
     cami_task *task = ud;
     int rc;
 
+    rlearn_forget_all();   /* migrations may have added or dropped indexes */
     if (status != CAMI_OK)
         rc = cami_task_fail(task, error);
     else

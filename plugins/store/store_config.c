@@ -21,6 +21,9 @@ const cami_config_key store_config_schema[] = {
       "ms a statement may run before it fails with a timeout (0: no limit)" },
     { "tx_timeout", CAMI_CONFIG_INT, "30000", 0,
       "ms a transaction may stay idle before it is rolled back (0: no limit)" },
+    { "index_refresh", CAMI_CONFIG_INT, "60000", 0,
+      "ms the store trusts what it learnt of a table's indexes before asking again; an "
+      "unfiltered list page reads its ordering index (0: never, let the server plan)" },
     { "migrate_on_start", CAMI_CONFIG_BOOL, "true", 0,
       "apply pending schema migrations when camid starts (else: camid --migrate)" },
     { "resources", CAMI_CONFIG_BOOL, "true", 0,
@@ -69,7 +72,9 @@ int store_config_read(cami_plugin *self, struct store_config *cfg)
                        &cfg->connect_timeout_ms)) != CAMI_OK ||
         (rc = read_int(self, "query_timeout", 0, MAX_TIMEOUT_MS, &cfg->query_timeout_ms)) !=
             CAMI_OK ||
-        (rc = read_int(self, "tx_timeout", 0, MAX_TIMEOUT_MS, &cfg->tx_timeout_ms)) != CAMI_OK)
+        (rc = read_int(self, "tx_timeout", 0, MAX_TIMEOUT_MS, &cfg->tx_timeout_ms)) != CAMI_OK ||
+        (rc = read_int(self, "index_refresh", 0, MAX_TIMEOUT_MS, &cfg->index_refresh_ms)) !=
+            CAMI_OK)
         return rc;
     rc = cami_config_bool(self, "migrate_on_start", &cfg->migrate_on_start);
     if (rc != CAMI_OK) {

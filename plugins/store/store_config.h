@@ -17,6 +17,7 @@ struct store_config {
     unsigned connect_timeout_ms;
     unsigned query_timeout_ms;  /* 0: none */
     unsigned tx_timeout_ms;     /* 0: none */
+    unsigned index_refresh_ms;  /* 0: no index hints (store_rlearn.c) */
     int migrate_on_start;
     int resources;           /* serve the store's own resources */
 };

@@ -1,5 +1,6 @@
 /* store_conn.c - opening and closing one MariaDB connection. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,6 +27,22 @@ int store_conn_error(unsigned code, const char *message, const char *sqlstate, c
     snprintf(err, errlen, "%s (MariaDB error %u, SQLSTATE %s)", message, code,
              sqlstate != NULL && *sqlstate ? sqlstate : "HY000");
     return store_errmap(code);
+}
+
+unsigned store_error_code(const char *error)
+{
+    static const char mark[] = "(MariaDB error ";
+    const char *at = NULL, *p = error;
+    char *end;
+    unsigned long code;
+
+    /* The last one: the server's message before it may quote anything. */
+    while (p != NULL && (p = strstr(p, mark)) != NULL)
+        at = p++;
+    if (at == NULL)
+        return 0;
+    code = strtoul(at + sizeof mark - 1, &end, 10);
+    return *end == ',' && code <= 65535 ? (unsigned)code : 0;
 }
 
 static unsigned seconds_up(unsigned ms)

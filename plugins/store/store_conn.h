@@ -51,6 +51,9 @@ int store_conn_run(MYSQL *mysql, const char *sql, char *err, size_t errlen, int 
  * return its store status. */
 int store_conn_error(unsigned code, const char *message, const char *sqlstate, char *err,
                      size_t errlen);
+/* The server's error code in a text store_conn_error wrote ("... (MariaDB
+ * error N, SQLSTATE ...)"), or 0 when it has none. */
+unsigned store_error_code(const char *error);
 
 /* Monotonic milliseconds, for telling a read timeout from a lost server. */
 unsigned long long store_mono_ms(void);

@@ -6,7 +6,8 @@
  * store_rvalue.c converts values between the API and the database,
  * store_rquery.c turns a list's query string into SQL, store_rhttp.c and
  * store_rwrite.c answer the requests, store_rlist.c writes list pages,
- * store_rschema.c serves /schema/. Everything here runs on the loop thread
+ * store_rschema.c serves /schema/, store_rindex.c and store_rlearn.c know
+ * which index orders a list. Everything here runs on the loop thread
  * except the list writer (on a pool thread, see there).
  */
 #ifndef STORE_RESOURCE_H
@@ -81,6 +82,21 @@ struct rorder {
     int desc;
 };
 
+/* One B-tree index of a resource's table, as SHOW INDEX lists it. */
+struct rindex {
+    char *name;
+    char **columns;
+    char *desc;              /* per column: 1 when stored descending */
+    size_t ncolumns;
+};
+
+/* What the store knows of a table's indexes (store_rlearn.c). */
+enum rindex_state {
+    RINDEX_UNKNOWN,          /* not asked yet, or forgotten */
+    RINDEX_ASKING,           /* SHOW INDEX on its way */
+    RINDEX_KNOWN
+};
+
 struct resource {
     cami_plugin *plugin;     /* the plugin that added it: its calls, its routes */
     char *name;
@@ -101,6 +117,13 @@ struct resource {
     /* SQL prepared from the spec (identifiers only, quoted) */
     char *select_cols;       /* "`c1` AS `f1`, ..." */
     size_t *out_order;       /* field indexes sorted by name, for output */
+
+    /* the table's indexes, learnt from the server (store_rlearn.c) */
+    struct rindex *indexes;
+    size_t nindexes;
+    enum rindex_state index_state;
+    unsigned long long index_asked_at;  /* store_mono_ms() of the last SHOW INDEX */
+    int index_stale;         /* forgotten while asking: drop the answer */
     struct resource *next;
 };
 
@@ -159,6 +182,8 @@ struct rquery {
     size_t limit, offset;
     char *where;             /* "" or " WHERE ..." */
     char *order;             /* " ORDER BY ..." */
+    struct rorder *orders;   /* the same, as fields: the primary key last */
+    size_t norders;
     json_t *params;          /* the WHERE's parameters */
     char *page_base;         /* the path and the other query parameters, for next/previous */
 };
@@ -177,6 +202,51 @@ void rquery_free(struct rquery *q);
 /* The meta.next / meta.previous path, or NULL (new string). */
 char *rquery_page_uri(const struct rquery *q, size_t offset);
 
+/* ---- store_rindex.c ---- */
+
+/*
+ * rindex_parse - read SHOW INDEX rows (a JSON array of objects with
+ * Key_name, Seq_in_index, Column_name, Collation, Sub_part, Index_type and,
+ * where the server has them, Ignored, Visible, Expression) into the B-tree
+ * indexes that can give rows in order: whole columns, not ignored or
+ * invisible, no expressions. New array in *out (free with rindex_free), its
+ * length in *n. 0, or -1 (out of memory, or rows not of that shape).
+ */
+int rindex_parse(const json_t *rows, struct rindex **out, size_t *n);
+void rindex_free(struct rindex *ix, size_t n);
+/*
+ * rindex_for_order - the index that yields `orders` (n fields, the primary
+ * key last) without sorting: its columns are the order's columns before the
+ * key, followed by the key or by nothing (InnoDB ends every secondary index
+ * with the primary key, ascending), all read in one direction. The table's
+ * PRIMARY index must be the resource's key alone. NULL when none does, or
+ * when the order is the key alone (the server reads the table in that
+ * order anyway). Borrowed from r->indexes.
+ */
+const char *rindex_for_order(const struct resource *r, const struct rorder *orders, size_t n);
+
+/* ---- store_rlearn.c ---- */
+
+/*
+ * rlearn_hint - the index hint for a list of `q` on `r`: a new
+ * " FORCE INDEX FOR ORDER BY (`name`)" (free it), or NULL for none (also
+ * when out of memory: the page then goes without).
+ * MariaDB 10.x costs a small table's scan and sort below 20 index reads
+ * and sorts the whole table for every page; the hint makes an unfiltered
+ * page's rows come from the ordering index. Only for lists without a WHERE
+ * whose page ends within RLEARN_MAX_ROWS rows, where reading the index is
+ * never the worse plan. Asks the server for the table's indexes when it
+ * does not know them (in the background; the page goes without a hint) or
+ * learnt them longer than the config's index_refresh ago (0: no hints).
+ */
+#define RLEARN_MAX_ROWS 1000
+char *rlearn_hint(struct resource *r, const struct rquery *q);
+/* The hinted index is gone (MariaDB error 1176): forget the table's
+ * indexes, so the next list asks again. */
+void rlearn_forget(struct resource *r);
+/* Forget every resource's indexes (after migrations ran). */
+void rlearn_forget_all(void);
+
 /* ---- store_rhttp.c ---- */
 
 /* One request on its way through the database (loop thread). */
@@ -191,6 +261,7 @@ struct rctx {
     struct rquery q;
     struct sbuf list;        /* a list's body (store_rlist.c) */
     size_t list_rows;        /* rows written into it */
+    int hinted;              /* the list's statement names an index (rlearn_hint) */
     int created;             /* a PUT that created the row */
     void (*next)(struct rctx *c);   /* rctx_read_row's continuation */
     int missing_ok;

@@ -15,6 +15,7 @@
 
 #include <cami/http.h>
 #include <cami/log.h>
+#include <mysqld_error.h>
 
 #include "store_resource.h"
 #include "store_sbuf.h"
@@ -310,12 +311,25 @@ int rctx_read_row(struct rctx *c, int missing_ok, void (*next)(struct rctx *c))
 
 /* ---- list ------------------------------------------------------------------ */
 
+static int list_submit(struct rctx *c, int hinted);
+
 static void listed(cami_plugin *self, int status, json_t *result, const char *error, void *ud)
 {
     struct rctx *c = ud;
     (void)self;
     (void)result;   /* null: the body is in c->list */
 
+    /* The hinted index went away (dropped since the store learnt it):
+     * forget the table's indexes and run the page again without. */
+    if (status != CAMI_OK && c->hinted && c->list_rows == 0 &&
+        store_error_code(error) == ER_KEY_DOES_NOT_EXISTS) {
+        cami_log(c->r->plugin, CAMI_LOG_INFO, "resource %s: %s; the page runs without the index",
+                 c->r->name, error);
+        rlearn_forget(c->r);
+        sbuf_free(&c->list);
+        rctx_chained(c, list_submit(c, 0));
+        return;
+    }
     if (status != CAMI_OK)
         rhttp_fail(c->req, c->r, status, error);
     else if (cami_resp_status(c->req, 200) != CAMI_OK ||
@@ -324,17 +338,53 @@ static void listed(cami_plugin *self, int status, json_t *result, const char *er
     rctx_finish(c);
 }
 
-static int list_get(cami_request *req, void *ud)
+/* Queue the page of c->q (with the ordering index's hint when `hinted`
+ * and one is known). CAMI_OK, or the error (nothing queued). */
+static int list_submit(struct rctx *c, int hinted)
 {
     static const struct store_list_writer writer = {
         .begin = rlist_begin, .row = rlist_row, .finish = rlist_finish
     };
     struct store_list_writer w = writer;
-    struct resource *r = ud;
-    struct rctx *c = rctx_new(req, r, "GET");
-    char err[300], *sql = NULL, *count_sql = NULL;
+    struct resource *r = c->r;
+    char *sql = NULL, *count_sql = NULL, *hint = hinted ? rlearn_hint(r, &c->q) : NULL;
     json_t *params;
     int rc;
+
+    c->hinted = hint != NULL;
+    /* The total rides in every row of the page (one round trip; MariaDB
+     * runs the uncorrelated subquery once), so its WHERE's parameters come
+     * twice: the subquery's first, as they appear in the text. */
+    params = json_copy(c->q.params);
+    json_array_extend(params, c->q.params);
+    json_array_append_new(params, json_integer((json_int_t)c->q.limit));
+    json_array_append_new(params, json_integer((json_int_t)c->q.offset));
+    if (asprintf(&sql, "SELECT %s, (SELECT COUNT(*) FROM `%s`%s) FROM `%s`%s%s%s LIMIT ? OFFSET ?",
+                 r->select_cols, r->table, c->q.where, r->table, hint != NULL ? hint : "",
+                 c->q.where, c->q.order) < 0)
+        sql = NULL;
+    free(hint);
+    if (asprintf(&count_sql, "SELECT COUNT(*) AS n FROM `%s`%s", r->table, c->q.where) < 0)
+        count_sql = NULL;
+    if (sql == NULL || count_sql == NULL || params == NULL) {
+        json_decref(params);
+        free(sql);
+        free(count_sql);
+        return CAMI_ENOMEM;
+    }
+    w.ud = c;
+    rc = store_list_submit(r->plugin, sql, params, count_sql, json_copy(c->q.params), c->q.offset,
+                           &w, listed, c);
+    free(sql);
+    free(count_sql);
+    return rc;
+}
+
+static int list_get(cami_request *req, void *ud)
+{
+    struct resource *r = ud;
+    struct rctx *c = rctx_new(req, r, "GET");
+    char err[300];
 
     if (c == NULL)
         return CAMI_ENOMEM;
@@ -344,31 +394,7 @@ static int list_get(cami_request *req, void *ud)
         rhttp_bad(req, NULL, err);
         return rctx_done_sync(c);
     }
-    /* The total rides in every row of the page (one round trip; MariaDB
-     * runs the uncorrelated subquery once), so its WHERE's parameters come
-     * twice: the subquery's first, as they appear in the text. */
-    params = json_copy(c->q.params);
-    json_array_extend(params, c->q.params);
-    json_array_append_new(params, json_integer((json_int_t)c->q.limit));
-    json_array_append_new(params, json_integer((json_int_t)c->q.offset));
-    if (asprintf(&sql, "SELECT %s, (SELECT COUNT(*) FROM `%s`%s) FROM `%s`%s%s LIMIT ? OFFSET ?",
-                 r->select_cols, r->table, c->q.where, r->table, c->q.where, c->q.order) < 0)
-        sql = NULL;
-    if (asprintf(&count_sql, "SELECT COUNT(*) AS n FROM `%s`%s", r->table, c->q.where) < 0)
-        count_sql = NULL;
-    if (sql == NULL || count_sql == NULL) {
-        json_decref(params);
-        free(sql);
-        free(count_sql);
-        rctx_done_sync(c);
-        return CAMI_ENOMEM;
-    }
-    w.ud = c;
-    rc = store_list_submit(r->plugin, sql, params, count_sql, json_copy(c->q.params), c->q.offset,
-                           &w, listed, c);
-    free(sql);
-    free(count_sql);
-    return rctx_started(c, rc);
+    return rctx_started(c, list_submit(c, 1));
 }
 
 /* ---- detail and schema ----------------------------------------------------- */

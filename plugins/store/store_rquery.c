@@ -154,8 +154,23 @@ static int add_filter(const struct resource *r, const char *name, const char *va
     return 0;
 }
 
-static int add_order(const struct resource *r, const char *spec, struct sbuf *order,
-                     int *has_pk, int *first_desc, char *err, size_t errlen)
+/* One more key of the order, as SQL and in q->orders. */
+static int push_order(const struct resource *r, struct rquery *q, struct sbuf *order, size_t fi,
+                      int desc)
+{
+    struct rorder *more = realloc(q->orders, (q->norders + 1) * sizeof *more);
+
+    if (more == NULL)
+        return -1;
+    q->orders = more;
+    q->orders[q->norders++] = (struct rorder){ .field = fi, .desc = desc };
+    sbuf_add(order, order->len == 0 ? " ORDER BY " : ", ");
+    sbuf_addf(order, "`%s`%s", r->fields[fi].column, desc ? " DESC" : "");
+    return 0;
+}
+
+static int add_order(const struct resource *r, struct rquery *q, const char *spec,
+                     struct sbuf *order, int *has_pk, int *first_desc, char *err, size_t errlen)
 {
     int desc = spec[0] == '-';
     size_t fi;
@@ -165,8 +180,8 @@ static int add_order(const struct resource *r, const char *spec, struct sbuf *or
         return bad(err, errlen, "No matching '%s' field for ordering on.", spec + desc);
     if (!f->orderable)
         return bad(err, errlen, "The '%s' field does not allow ordering.", spec + desc);
-    sbuf_add(order, order->len == 0 ? " ORDER BY " : ", ");
-    sbuf_addf(order, "`%s`%s", f->column, desc ? " DESC" : "");
+    if (push_order(r, q, order, fi, desc) != 0)
+        return bad(err, errlen, "out of memory");
     if (fi == r->pk)
         *has_pk = 1;
     if (*first_desc < 0)
@@ -205,7 +220,7 @@ int rquery_parse(const struct resource *r, const cami_request *req, json_t *owne
         }
         if (strcmp(name, "order_by") == 0) {
             any_order = 1;
-            if (add_order(r, value, &order, &has_pk, &first_desc, err, errlen) != 0)
+            if (add_order(r, q, value, &order, &has_pk, &first_desc, err, errlen) != 0)
                 goto fail;
         } else if (!is_reserved(name) &&
                    add_filter(r, name, value, &where, q->params, err, errlen) != 0) {
@@ -219,9 +234,10 @@ int rquery_parse(const struct resource *r, const cami_request *req, json_t *owne
     }
     if (!any_order) {
         for (size_t i = 0; i < r->ndefault_order; i++) {
-            const struct rfield *f = &r->fields[r->default_order[i].field];
-            sbuf_add(&order, i == 0 ? " ORDER BY " : ", ");
-            sbuf_addf(&order, "`%s`%s", f->column, r->default_order[i].desc ? " DESC" : "");
+            if (push_order(r, q, &order, r->default_order[i].field, r->default_order[i].desc) != 0) {
+                bad(err, errlen, "out of memory");
+                goto fail;
+            }
             if (r->default_order[i].field == r->pk)
                 has_pk = 1;
             if (first_desc < 0)
@@ -230,9 +246,9 @@ int rquery_parse(const struct resource *r, const cami_request *req, json_t *owne
     }
     /* The primary key ends every order, so pages never overlap; it runs
      * the way the first key does (newest first stays newest first). */
-    if (!has_pk) {
-        sbuf_add(&order, order.len == 0 ? " ORDER BY " : ", ");
-        sbuf_addf(&order, "`%s`%s", r->fields[r->pk].column, first_desc > 0 ? " DESC" : "");
+    if (!has_pk && push_order(r, q, &order, r->pk, first_desc > 0) != 0) {
+        bad(err, errlen, "out of memory");
+        goto fail;
     }
     q->where = sbuf_take(&where);
     q->order = sbuf_take(&order);
@@ -255,6 +271,7 @@ void rquery_free(struct rquery *q)
 {
     free(q->where);
     free(q->order);
+    free(q->orders);
     free(q->page_base);
     json_decref(q->params);
     *q = (struct rquery){ 0 };

@@ -643,5 +643,6 @@ void resource_free(struct resource *r)
     free(r->default_order);
     free(r->select_cols);
     free(r->out_order);
+    rindex_free(r->indexes, r->nindexes);
     free(r);
 }

@@ -1,7 +1,8 @@
 /*
  * test_store_resource.c - unit tests of the resource engine's pure parts:
  * reading specs (every refusal names its member) and converting values
- * between the API and the database. The HTTP side is tested against a
+ * between the API and the database, and choosing the index that orders a
+ * list from SHOW INDEX rows. The HTTP side is tested against a
  * real MariaDB in tests/integration/test_resources.py.
  */
 #include <setjmp.h>
@@ -268,6 +269,131 @@ static void test_filter_values(void **state)
     resource_free(r);
 }
 
+/* SHOW INDEX rows as MariaDB (and, with Visible/Expression, MySQL 8) send
+ * them. */
+#define SHOW_INDEX(name, seq, col, coll, sub, type, extra)                                       \
+    "{\"Key_name\": \"" name "\", \"Seq_in_index\": " seq ", \"Column_name\": " col             \
+    ", \"Collation\": \"" coll "\", \"Sub_part\": " sub ", \"Index_type\": \"" type "\"" extra "}"
+
+static json_t *index_rows(const char *text)
+{
+    json_t *rows = json_loads(text, 0, NULL);
+    assert_non_null(rows);
+    return rows;
+}
+
+static void learn(struct resource *r, const char *text)
+{
+    json_t *rows = index_rows(text);
+    assert_int_equal(rindex_parse(rows, &r->indexes, &r->nindexes), 0);
+    json_decref(rows);
+}
+
+static const char *index_for(const struct resource *r, const char *spec)
+{
+    struct rorder o[4];
+    size_t n = 0;
+    const char *p = spec;
+
+    /* "-value,-id": field names, '-' for descending */
+    while (*p != '\0') {
+        char name[32];
+        size_t len = strcspn(p + (*p == '-'), ",");
+        int desc = *p == '-';
+        memcpy(name, p + desc, len);
+        name[len] = '\0';
+        assert_non_null(resource_field(r, name, 0, &o[n].field));
+        o[n++].desc = desc;
+        p += desc + len;
+        p += *p == ',';
+    }
+    return rindex_for_order(r, o, n);
+}
+
+static void test_indexes_read_from_show_index(void **state)
+{
+    char err[400];
+    struct resource *r = parse(THINGS, err, sizeof err);
+    json_t *rows;
+    struct rindex *ix;
+    size_t n;
+    (void)state;
+
+    assert_non_null(r);
+    learn(r, "["
+        SHOW_INDEX("PRIMARY", "1", "\"id\"", "A", "null", "BTREE", "") ","
+        SHOW_INDEX("by_name", "1", "\"name\"", "A", "10", "BTREE", "") ","
+        SHOW_INDEX("by_user_value", "1", "\"user_id\"", "A", "null", "BTREE", "") ","
+        SHOW_INDEX("by_user_value", "\"2\"", "\"value\"", "A", "null", "BTREE", "") ","
+        SHOW_INDEX("by_value", "1", "\"value\"", "A", "null", "BTREE", ", \"Ignored\": \"NO\"") ","
+        SHOW_INDEX("by_count", "1", "\"count\"", "A", "null", "BTREE", ", \"Ignored\": \"YES\"") ","
+        SHOW_INDEX("by_ok", "1", "\"ok\"", "A", "null", "BTREE", ", \"Visible\": \"NO\"") ","
+        SHOW_INDEX("by_kind_expr", "1", "null", "A", "null", "BTREE", ", \"Expression\": \"lower(kind)\"") ","
+        SHOW_INDEX("by_kind", "1", "\"kind\"", "A", "null", "HASH", "") ","
+        SHOW_INDEX("by_at_desc", "1", "\"at\"", "D", "null", "BTREE", "") ","
+        SHOW_INDEX("by_kind_value", "1", "\"kind\"", "A", "null", "BTREE", "") ","
+        SHOW_INDEX("by_kind_value", "2", "\"value\"", "A", "20", "BTREE", "") "]");
+    /* the prefix, ignored, invisible, expression and hash indexes are not
+     * kept, nor an index with one prefix column */
+    assert_int_equal(r->nindexes, 4);
+    assert_string_equal(r->indexes[0].name, "PRIMARY");
+    assert_string_equal(r->indexes[1].name, "by_user_value");
+    assert_int_equal(r->indexes[1].ncolumns, 2);
+    assert_string_equal(r->indexes[1].columns[1], "value");
+    assert_string_equal(r->indexes[2].name, "by_value");
+    assert_string_equal(r->indexes[3].name, "by_at_desc");
+    assert_true(r->indexes[3].desc[0]);
+
+    /* the order's keys, then the primary key InnoDB appends (ascending) */
+    assert_string_equal(index_for(r, "value,id"), "by_value");
+    assert_string_equal(index_for(r, "-value,-id"), "by_value");   /* read backwards */
+    assert_null(index_for(r, "-value,id"));                        /* directions differ */
+    assert_string_equal(index_for(r, "user_id,value,id"), "by_user_value");
+    assert_null(index_for(r, "user_id,id"));         /* value comes between */
+    assert_null(index_for(r, "value,user_id,id"));
+    assert_null(index_for(r, "count,id"));           /* ignored */
+    assert_null(index_for(r, "name,id"));            /* prefix only */
+    assert_null(index_for(r, "kind,id"));            /* hash; and value's prefix */
+    assert_null(index_for(r, "id"));                 /* the table's own order */
+    assert_null(index_for(r, "id,value"));           /* the key not last */
+    assert_string_equal(index_for(r, "-at,id"), "by_at_desc");
+    assert_string_equal(index_for(r, "at,-id"), "by_at_desc");
+    assert_null(index_for(r, "-at,-id"));
+
+    /* a composite primary key is not appended: only explicit ones count */
+    rindex_free(r->indexes, r->nindexes);
+    learn(r, "["
+        SHOW_INDEX("PRIMARY", "1", "\"id\"", "A", "null", "BTREE", "") ","
+        SHOW_INDEX("PRIMARY", "2", "\"user_id\"", "A", "null", "BTREE", "") ","
+        SHOW_INDEX("by_value", "1", "\"value\"", "A", "null", "BTREE", "") ","
+        SHOW_INDEX("by_value_id", "1", "\"value\"", "A", "null", "BTREE", "") ","
+        SHOW_INDEX("by_value_id", "2", "\"id\"", "A", "null", "BTREE", "") "]");
+    assert_string_equal(index_for(r, "-value,-id"), "by_value_id");
+
+    /* no indexes known: no hint */
+    rindex_free(r->indexes, r->nindexes);
+    r->indexes = NULL;
+    r->nindexes = 0;
+    assert_null(index_for(r, "value,id"));
+
+    /* rows of another shape are refused whole */
+    rows = index_rows("[" SHOW_INDEX("a", "2", "\"value\"", "A", "null", "BTREE", "") "]");
+    assert_int_equal(rindex_parse(rows, &ix, &n), -1);
+    json_decref(rows);
+    rows = index_rows("[{\"Key_name\": \"a\"}]");
+    assert_int_equal(rindex_parse(rows, &ix, &n), -1);
+    json_decref(rows);
+    rows = index_rows("{}");
+    assert_int_equal(rindex_parse(rows, &ix, &n), -1);
+    json_decref(rows);
+    rows = index_rows("[]");
+    assert_int_equal(rindex_parse(rows, &ix, &n), 0);
+    assert_int_equal(n, 0);
+    rindex_free(ix, n);
+    json_decref(rows);
+    resource_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_values_from_clients),
         cmocka_unit_test(test_values_from_the_database),
         cmocka_unit_test(test_filter_values),
+        cmocka_unit_test(test_indexes_read_from_show_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,4 +13,5 @@ tests_plugins_resbed_la_LIBADD = $(JANSSON_LIBS)
 
 TESTS += tests/integration/test_resources.py
 EXTRA_DIST += tests/integration/test_resources.py \
-	tests/plugins/resbed-migrations/0001_things.sql
+	tests/plugins/resbed-migrations/0001_things.sql \
+	tests/plugins/resbed-migrations/0002_things_count_index.sql

@@ -13,7 +13,8 @@ TESTS += plugins/store/test_store_unit
 
 check_PROGRAMS += plugins/store/test_store_resource
 plugins_store_test_store_resource_SOURCES = plugins/store/test_store_resource.c \
-	plugins/store/store_rspec.c plugins/store/store_rvalue.c plugins/store/store_sbuf.c
+	plugins/store/store_rindex.c plugins/store/store_rspec.c plugins/store/store_rvalue.c \
+	plugins/store/store_sbuf.c
 plugins_store_test_store_resource_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MARIADB_CFLAGS) \
 	$(CMOCKA_CFLAGS)
 plugins_store_test_store_resource_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS) -lm
@@ -30,8 +31,9 @@ TESTS += plugins/store/test_store_jtext
 # The list writer against the detail path, value by value.
 check_PROGRAMS += plugins/store/test_store_rlist
 plugins_store_test_store_rlist_SOURCES = plugins/store/test_store_rlist.c \
-	plugins/store/store_jtext.c plugins/store/store_rlist.c plugins/store/store_rquery.c \
-	plugins/store/store_rspec.c plugins/store/store_rvalue.c plugins/store/store_sbuf.c
+	plugins/store/store_jtext.c plugins/store/store_rindex.c plugins/store/store_rlist.c \
+	plugins/store/store_rquery.c plugins/store/store_rspec.c plugins/store/store_rvalue.c \
+	plugins/store/store_sbuf.c
 plugins_store_test_store_rlist_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MARIADB_CFLAGS) \
 	$(CMOCKA_CFLAGS)
 plugins_store_test_store_rlist_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS) -lm
