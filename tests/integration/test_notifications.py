@@ -107,6 +107,7 @@ class Receiver:
         self.url = "http://127.0.0.1:%d/hook" % self.port
         self.lock = threading.Lock()
         self.posts = []
+        self.timing = []    # per post: [received, answered or None] (monotonic s)
         self.server = None
         self.thread = None
         # hold: the next POST is kept (got set) without an answer until
@@ -129,6 +130,8 @@ class Receiver:
                          self.headers.get("Content-Type"), json.loads(body))
                 with receiver.lock:
                     receiver.posts.append(entry)
+                    timing = [time.monotonic(), None]
+                    receiver.timing.append(timing)
                     hold, receiver.hold = receiver.hold, False
                 if hold:
                     receiver.got.set()
@@ -137,6 +140,7 @@ class Receiver:
                     self.send_response(200)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                    timing[1] = time.monotonic()
                 except OSError:
                     pass   # the sender is gone
 
@@ -170,6 +174,20 @@ class Receiver:
     def for_user(self, user):
         with self.lock:
             return [p for p in self.posts if p[5].get("user_id") == str(user)]
+
+    def repeats(self, user):
+        """For each delivery id the user's POSTs carried more than once: its
+        attempts, when each arrived and how long its answer took, to tell a
+        late answer (at-least-once) from a second send of an answered one."""
+        with self.lock:
+            seen = {}
+            for p, (got, answered) in zip(self.posts, self.timing):
+                if p[5].get("user_id") == str(user):
+                    seen.setdefault(p[0], []).append(
+                        "attempt %s at %.3f, answered %s" % (
+                            p[2], got, "never" if answered is None else
+                            "after %.3f s" % (answered - got)))
+            return {k: v for k, v in seen.items() if len(v) > 1}
 
 
 class NotificationsCase(ServerTestCase):
@@ -393,8 +411,8 @@ class Notifications(NotificationsCase):
                            self.receiver.for_user(user), 60, "100 deliveries")
         time.sleep(scaled(1.5))  # anything late would be a duplicate
         posts = self.receiver.for_user(user)
-        self.assertEqual(len(posts), 100)
-        self.assertEqual(len({p[0] for p in posts}), 100, "a delivery id came twice")
+        self.assertEqual(len(posts), 100, self.receiver.repeats(user))
+        self.assertEqual(len({p[0] for p in posts}), 100, self.receiver.repeats(user))
         stored = {o["id"] for o in self.of_user(user)["objects"]}
         self.assertEqual({p[5]["id"] for p in posts}, stored)
         self.assertTrue(all(p[0] == p[1] and int(p[2]) >= 2 for p in posts))
