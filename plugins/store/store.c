@@ -76,8 +76,8 @@ static int pool_call(cami_plugin *self, enum store_job_kind kind, const char *sq
 }
 
 int store_list_submit(cami_plugin *self, const char *sql, json_t *params, const char *count_sql,
-                      json_t *count_params, size_t offset, const struct store_list_writer *writer,
-                      cami_store_fn cb, void *ud)
+                      json_t *count_params, size_t offset, size_t limit,
+                      const struct store_list_writer *writer, cami_store_fn cb, void *ud)
 {
     struct store_job *job;
     int rc;
@@ -95,6 +95,7 @@ int store_list_submit(cami_plugin *self, const char *sql, json_t *params, const 
     job->count_params = count_params;
     job->count_sql = strdup(count_sql);
     job->offset = offset;
+    job->limit = limit;
     job->writer = *writer;
     if (job->count_sql == NULL) {
         store_job_free(job);

@@ -261,6 +261,7 @@ int store_fast_start(struct store_job *job)
 
     if (conn == NULL || conn->mysql == NULL || job->tx != NULL || job->skip || job->page_done ||
         (job->kind != JOB_QUERY && job->kind != JOB_EXEC && job->kind != JOB_LIST) ||
+        (job->kind == JOB_LIST && job->limit > STORE_FAST_MAX_ROWS) ||
         store_mono_ms() - conn->last_used_ms > STORE_IDLE_PING_MS ||
         (st = store_stmtcache_get(&conn->stmts, job->sql)) == NULL ||
         (f = watched(conn)) == NULL)

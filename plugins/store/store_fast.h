@@ -5,9 +5,11 @@
  * Handing a statement to a pool thread and back costs two thread wake-ups
  * and about eight system calls (docs/PERFORMANCE.md); on the loop it is a
  * send and a receive on a socket the loop polls anyway. A job runs here
- * when it is a query, exec or list outside a transaction, its connection
- * is open and was used within STORE_IDLE_PING_MS (no ping is due), its
- * statement is already prepared there, and the host offers fd watches.
+ * when it is a query, exec or list (of at most STORE_FAST_MAX_ROWS rows:
+ * writing a bigger page would hold the loop) outside a transaction, its
+ * connection is open and was used within STORE_IDLE_PING_MS (no ping is
+ * due), its statement is already prepared there, and the host offers fd
+ * watches.
  * Everything else - connecting, pinging, preparing, transactions, a retry
  * after the server went away, a list's separate COUNT(*) - stays on the
  * pool (store_job.c). Loop thread only.
@@ -18,6 +20,11 @@
 #include "store_conn.h"
 
 struct store_job;
+
+/* A list page of more rows is written on a pool thread: 1000 rows take
+ * milliseconds to turn into JSON, which every other request of the worker
+ * would wait for on the loop. */
+#define STORE_FAST_MAX_ROWS 100
 
 /*
  * store_fast_start - run the job (its connection assigned) on the loop if

@@ -47,7 +47,7 @@ struct store_job {
     /* JOB_LIST only */
     char *count_sql;            /* owned: the total of a page past the end */
     json_t *count_params;       /* owned */
-    size_t offset;
+    size_t offset, limit;
     struct store_list_writer writer;
     size_t list_rows, list_total;   /* what the page gave (its rows' last column) */
     int page_done;                  /* the page ran on the loop; only the count is left */

@@ -335,16 +335,18 @@ json_t *rschema_build(const struct resource *r);
 
 /*
  * store_list_submit - a list in one pool job: `sql` (params stolen) is the
- * page, each row ending with a column that holds the total; when the page
- * is empty past offset 0, `count_sql` (count_params stolen; its one column
- * is "n") tells the total. The rows and the total go to `writer` (copied)
- * on the pool thread; then cb gets the status (its result is null: the
- * writer holds the body). As the service's query otherwise.
+ * page of at most `limit` rows, each row ending with a column that holds
+ * the total; when the page is empty past offset 0, `count_sql`
+ * (count_params stolen; its one column is "n") tells the total. The rows
+ * and the total go to `writer` (copied) where the statement runs (the loop,
+ * or a pool thread for pages over STORE_FAST_MAX_ROWS); then cb gets the
+ * status (its result is null: the writer holds the body). As the service's
+ * query otherwise.
  */
 struct store_list_writer;
 int store_list_submit(cami_plugin *self, const char *sql, json_t *params, const char *count_sql,
-                      json_t *count_params, size_t offset, const struct store_list_writer *writer,
-                      cami_store_fn cb, void *ud);
+                      json_t *count_params, size_t offset, size_t limit,
+                      const struct store_list_writer *writer, cami_store_fn cb, void *ud);
 
 /* The service table, for the engine's own calls (with the resource's
  * plugin as the caller). */

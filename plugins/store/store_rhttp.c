@@ -374,7 +374,7 @@ static int list_submit(struct rctx *c, int hinted)
     }
     w.ud = c;
     rc = store_list_submit(r->plugin, sql, params, count_sql, json_copy(c->q.params), c->q.offset,
-                           &w, listed, c);
+                           c->q.limit, &w, listed, c);
     free(sql);
     free(count_sql);
     return rc;

@@ -461,6 +461,29 @@ class StuckServer(StoreCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("store.stats takes no arguments", r.stderr)
 
+    def test_large_page_is_written_on_a_pool_thread(self):
+        # The store's own resources: a 20-row page runs on the loop once its
+        # statement is prepared; a 500-row one always on a pool thread
+        # (store_fast.h: STORE_FAST_MAX_ROWS), where writing it holds no loop.
+        # Rows on the page carry the total (an empty one counts on the pool).
+        users = self.server.url("/api/v1/user/")
+        wait_until(lambda: requests.get(users, timeout=10).status_code == 200, 20,
+                   "the store's migrations")
+        for i in range(3):
+            r = requests.post(users, json={"username": "large-page-%d" % i}, timeout=10)
+            self.assertEqual(r.status_code, 201, r.text)
+        for limit, where in ((20, "statements_on_loop"), (500, "statements_on_pool")):
+            with self.subTest(limit=limit):
+                url = self.server.url("/api/v1/user/?limit=%d" % limit)
+                r = requests.get(url, timeout=10)
+                self.assertEqual(r.status_code, 200, r.text)
+                before = self.stats()
+                r = requests.get(url, timeout=10)
+                self.assertEqual(r.status_code, 200)
+                self.assertEqual(r.json()["meta"]["limit"], limit)
+                after = self.stats()
+                self.assertEqual(after[where] - before[where], 1, (before, after))
+
     def test_read_timeout_on_the_loop(self):
         for _ in range(3):
             self.assertEqual(self.db.rows("SELECT 5 AS x"), [{"x": 5}])
