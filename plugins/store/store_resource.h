@@ -279,7 +279,7 @@ int rctx_done_sync(struct rctx *c);
  */
 int rctx_scope(struct rctx *c);
 /* rctx_pk - read the {pk} of a detail URL into c->pk: 0, or -1 after
- * answering 404. */
+ * answering 404 (405 for schema/ with another method than GET). */
 int rctx_pk(struct rctx *c);
 /* The WHERE of one row: " WHERE `pk` = ?[ AND `owner` = ?]" with its
  * parameters appended to `params` (new string). */

@@ -234,6 +234,13 @@ int rctx_pk(struct rctx *c)
     const char *text = cami_req_param(c->req, "pk");
     char why[200];
 
+    /* Tastypie matches schema/ before the detail URL, whatever the method:
+     * only GET is allowed there. */
+    if (text != NULL && strcmp(text, "schema") == 0) {
+        cami_resp_error(c->req, 405, "method not allowed: schema/ only answers GET");
+        cami_resp_header(c->req, "Allow", "GET");
+        return -1;
+    }
     c->pk = text != NULL ? rvalue_from_query(&c->r->fields[c->r->pk], text, why, sizeof why)
                          : NULL;
     if (c->pk == NULL || json_is_null(c->pk)) {

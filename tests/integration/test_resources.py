@@ -788,7 +788,8 @@ class Details(ResourceCase):
                              ("POST", CATALOG), ("PUT", CATALOG + "1/"),
                              ("PATCH", CATALOG + "1/"), ("DELETE", CATALOG + "1/"),
                              ("DELETE", CATALOG), ("POST", CATALOG + "1/"),
-                             ("POST", THINGS + "schema/")):
+                             ("POST", THINGS + "schema/"), ("PUT", THINGS + "schema/"),
+                             ("PATCH", THINGS + "schema/"), ("DELETE", THINGS + "schema/")):
             with self.subTest(method=method, path=path):
                 body = {"label": "New"} if method != "DELETE" else _NOBODY
                 r = call(method, path, body)
