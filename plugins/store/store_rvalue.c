@@ -77,9 +77,64 @@ static int digits(const char *s, int n, int *out)
 }
 
 /*
+ * A trailing UTC offset "+HH:MM", "+HHMM" or "+HH" (or '-') after the time
+ * of s[0..*n): its minutes east of UTC in *minutes, and *n shortened to the
+ * text before it. 0 (none: *minutes 0), or -1 when it is malformed.
+ */
+static int utc_offset(const char *s, size_t *n, int *minutes)
+{
+    size_t at = 16;   /* the first place after "YYYY-MM-DDTHH:MM" */
+    int h, m = 0, len;
+
+    *minutes = 0;
+    while (at < *n && s[at] != '+' && s[at] != '-')
+        at++;
+    if (at >= *n)
+        return 0;
+    len = (int)(*n - at - 1);
+    if (digits(s + at + 1, 2, &h) || h > 23 ||
+        !(len == 2 || (len == 4 && !digits(s + at + 3, 2, &m)) ||
+          (len == 5 && s[at + 3] == ':' && !digits(s + at + 4, 2, &m))) ||
+        m > 59)
+        return -1;
+    *minutes = (s[at] == '-' ? -1 : 1) * (h * 60 + m);
+    *n = at;
+    return 0;
+}
+
+/* Days from 1970-01-01 to y-mo-d (proleptic Gregorian), and back. */
+static long days_from_civil(int y, int mo, int d)
+{
+    long era, yoe, doy, doe;
+
+    y -= mo <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *mo, int *d)
+{
+    long era, doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *mo = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*mo <= 2));
+}
+
+/*
  * "YYYY-MM-DD", "YYYY-MM-DDTHH:MM", "...:SS", "...:SS.ffffff", each with an
- * optional 'Z' (the store keeps wall-clock times, as Tastypie without
- * USE_TZ did) -> "YYYY-MM-DD HH:MM:SS".
+ * optional 'Z' or UTC offset ("+02:00", "-0530", "+01") -> "YYYY-MM-DD
+ * HH:MM:SS" in UTC: the API's date-times are UTC, so a time without either
+ * is taken as UTC and one with an offset is moved to UTC.
  */
 /* Room for any six ints, so no compiler can see a truncation. */
 #define DATETIME_BUF 80
@@ -87,11 +142,13 @@ static int digits(const char *s, int n, int *out)
 static int parse_datetime(const char *s, char out[DATETIME_BUF])
 {
     static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    int y, mo, d, h = 0, mi = 0, sec = 0;
+    int y, mo, d, h = 0, mi = 0, sec = 0, offset = 0;
     size_t n = strlen(s);
 
     if (n > 0 && s[n - 1] == 'Z')
         n--;
+    else if (n > 16 && utc_offset(s, &n, &offset) != 0)
+        return -1;
     if (n < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
         digits(s + 8, 2, &d))
         return -1;
@@ -114,6 +171,17 @@ static int parse_datetime(const char *s, char out[DATETIME_BUF])
         return -1;
     if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
         return -1;
+    if (offset != 0) {
+        long minutes = days_from_civil(y, mo, d) * 1440L + h * 60 + mi - offset;
+        long days = minutes >= 0 ? minutes / 1440 : -((-minutes + 1439) / 1440);
+
+        civil_from_days(days, &y, &mo, &d);
+        minutes -= days * 1440;
+        h = (int)(minutes / 60);
+        mi = (int)(minutes % 60);
+        if (y < 1000 || y > 9999)
+            return -1;
+    }
     snprintf(out, DATETIME_BUF, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
     return 0;
 }

@@ -211,6 +211,23 @@ static void test_values_from_clients(void **state)
     API_IS(r, "at", "\"2015-02-29T00:00:00\"", "!a date and time");
     API_IS(r, "at", "\"2016-02-29T24:00:00\"", "!a date and time");
     API_IS(r, "at", "\"yesterday\"", "!a date and time");
+    /* UTC offsets move the time to UTC, across days, months and years */
+    API_IS(r, "at", "\"2016-09-26T21:27:54+02:00\"", "\"2016-09-26 19:27:54\"");
+    API_IS(r, "at", "\"2016-09-26T21:27:54.5-0530\"", "\"2016-09-27 02:57:54\"");
+    API_IS(r, "at", "\"2016-01-01T01:00:00+03\"", "\"2015-12-31 22:00:00\"");
+    API_IS(r, "at", "\"2016-02-28T23:30:00-01:00\"", "\"2016-02-29 00:30:00\"");
+    API_IS(r, "at", "\"2015-02-28T23:30:00-01:00\"", "\"2015-03-01 00:30:00\"");
+    API_IS(r, "at", "\"2000-03-01T00:10:00+00:20\"", "\"2000-02-29 23:50:00\"");
+    API_IS(r, "at", "\"1969-12-31T23:00:00-02:00\"", "\"1970-01-01 01:00:00\"");
+    API_IS(r, "at", "\"2016-09-26T21:27+00:00\"", "\"2016-09-26 21:27:00\"");
+    API_IS(r, "at", "\"1000-01-01T00:30:00+01:00\"", "!a date and time");   /* year 999 */
+    API_IS(r, "at", "\"9999-12-31T23:30:00-01:00\"", "!a date and time");   /* year 10000 */
+    API_IS(r, "at", "\"2016-09-26T21:27:54+2:00\"", "!a date and time");
+    API_IS(r, "at", "\"2016-09-26T21:27:54+24:00\"", "!a date and time");
+    API_IS(r, "at", "\"2016-09-26T21:27:54+02:60\"", "!a date and time");
+    API_IS(r, "at", "\"2016-09-26T21:27:54+02:00Z\"", "!a date and time");
+    API_IS(r, "at", "\"2016-09-26T21:27:54+\"", "!a date and time");
+    API_IS(r, "at", "\"2016-09-26+02:00\"", "!a date and time");
     /* json: any value */
     API_IS(r, "info", "{\"a\": [1, 2]}", "{\"a\":[1,2]}");
     /* related: a URI of the right resource, or an id */

@@ -958,6 +958,21 @@ class Writes(ResourceCase):
                                               kind=KINDS + "3/", extra={"p": 1},
                                               touched="PATCH"))
 
+    def test_datetimes_with_utc_offsets_are_stored_in_utc(self):
+        for sent, stored in (("2026-05-01T01:30:00+02:00", "2026-04-30 23:30:00"),
+                             ("2026-05-01T22:00:00.250-0300", "2026-05-02 01:00:00"),
+                             ("2026-05-01T10:00:00Z", "2026-05-01 10:00:00")):
+            with self.subTest(sent=sent):
+                self.assertStatus(call("PATCH", THINGS + "2/", {"happened": sent}), 202)
+                self.assertEqual(sql_value("SELECT happened FROM things WHERE id = 2"), stored)
+                self.assertEqual(self.detail(2)["happened"], stored.replace(" ", "T"))
+        # A filter takes them too (the '+' percent-encoded, as in any query).
+        self.assertEqual(self.ids([("happened", "2026-05-01T12:00:00+02:00")]), [2])
+        before = self.mark()
+        r = call("PATCH", THINGS + "2/", {"happened": "2026-05-01T10:00:00+25:00"})
+        self.assertBadBody(r, "happened")
+        self.assertNothingWritten(before, "a bad offset")
+
     def test_patch_missing_is_404(self):
         before = self.mark()
         self.assertJsonError(call("PATCH", THINGS + "999/", {"count": 1}), 404)
