@@ -217,11 +217,11 @@ void rindex_free(struct rindex *ix, size_t n);
 /*
  * rindex_for_order - the index that yields `orders` (n fields, the primary
  * key last) without sorting: its columns are the order's columns before the
- * key, followed by the key or by nothing (InnoDB ends every secondary index
- * with the primary key, ascending), all read in one direction. The table's
- * PRIMARY index must be the resource's key alone. NULL when none does, or
- * when the order is the key alone (the server reads the table in that
- * order anyway). Borrowed from r->indexes.
+ * key, followed by the key, or by nothing when the table's PRIMARY index is
+ * the resource's key alone (InnoDB ends every secondary index with it,
+ * ascending); all read in one direction. NULL when none does, or when the
+ * order is the key alone (the server reads the table in that order
+ * anyway). Borrowed from r->indexes.
  */
 const char *rindex_for_order(const struct resource *r, const struct rorder *orders, size_t n);
 
@@ -237,14 +237,15 @@ const char *rindex_for_order(const struct resource *r, const struct rorder *orde
  * whose page ends within RLEARN_MAX_ROWS rows, where reading the index is
  * never the worse plan. Asks the server for the table's indexes when it
  * does not know them (in the background; the page goes without a hint) or
- * learnt them longer than the config's index_refresh ago (0: no hints).
+ * learnt them longer than the config's index_refresh ago (0: no hints);
+ * migrations this worker ran make it ask again at once.
  */
 #define RLEARN_MAX_ROWS 1000
 char *rlearn_hint(struct resource *r, const struct rquery *q);
 /* The hinted index is gone (MariaDB error 1176): forget the table's
  * indexes, so the next list asks again. */
 void rlearn_forget(struct resource *r);
-/* Forget every resource's indexes (after migrations ran). */
+/* Forget every resource's indexes (after migrations ran in this worker). */
 void rlearn_forget_all(void);
 
 /* ---- store_rhttp.c ---- */

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store_resource.h"
 
@@ -145,7 +146,8 @@ static const struct rindex *index_named(const struct resource *r, const char *na
     return NULL;
 }
 
-/* Whether `x` read forwards or backwards gives orders[0..n) (the key last). */
+/* Whether `x` read forwards or backwards gives orders[0..n) (the key last).
+ * Column names compare without case, as MariaDB's do. */
 static int index_yields(const struct resource *r, const struct rindex *x,
                         const struct rorder *orders, size_t n, int key_extends)
 {
@@ -159,7 +161,7 @@ static int index_yields(const struct resource *r, const struct rindex *x,
     /* Each column's direction relative to the index's is the same. */
     flip = orders[0].desc != x->desc[0];
     for (size_t i = 0; i < x->ncolumns; i++) {
-        if (strcmp(x->columns[i], r->fields[orders[i].field].column) != 0)
+        if (strcasecmp(x->columns[i], r->fields[orders[i].field].column) != 0)
             return 0;
         if ((orders[i].desc != x->desc[i]) != flip)
             return 0;
@@ -181,7 +183,7 @@ const char *rindex_for_order(const struct resource *r, const struct rorder *orde
         if (orders[i].field == r->pk)
             return NULL;
     key_extends = primary != NULL && primary->ncolumns == 1 && !primary->desc[0] &&
-                  strcmp(primary->columns[0], r->fields[r->pk].column) == 0;
+                  strcasecmp(primary->columns[0], r->fields[r->pk].column) == 0;
     for (size_t i = 0; i < r->nindexes; i++) {
         const struct rindex *x = &r->indexes[i];
         if (x != primary && index_yields(r, x, orders, n, key_extends))

@@ -32,10 +32,16 @@ static void learnt(cami_plugin *self, int status, json_t *result, const char *er
 
     (void)self;
     if (r->index_stale || status != CAMI_OK || rindex_parse(result, &ix, &n) != 0) {
-        if (status != CAMI_OK)
+        if (!r->index_stale)
             cami_log(store_g.self, CAMI_LOG_DEBUG,
                      "resource %s: cannot read the indexes of %s (lists go without a hint): %s",
-                     r->name, r->table, error != NULL ? error : "unknown error");
+                     r->name, r->table,
+                     status != CAMI_OK ? (error != NULL ? error : "unknown error")
+                                       : "SHOW INDEX answered rows of another shape");
+        /* What was known may be what changed: pages go without a hint. */
+        rindex_free(r->indexes, r->nindexes);
+        r->indexes = NULL;
+        r->nindexes = 0;
         r->index_state = RINDEX_UNKNOWN;
         r->index_asked_at = r->index_stale ? 0 : store_mono_ms();
         r->index_stale = 0;

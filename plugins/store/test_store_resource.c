@@ -387,6 +387,13 @@ static void test_indexes_read_from_show_index(void **state)
         SHOW_INDEX("by_value_id", "2", "\"id\"", "A", "null", "BTREE", "") "]");
     assert_string_equal(index_for(r, "-value,-id"), "by_value_id");
 
+    /* column names as the table declares them: MariaDB ignores their case */
+    rindex_free(r->indexes, r->nindexes);
+    learn(r, "["
+        SHOW_INDEX("PRIMARY", "1", "\"ID\"", "A", "null", "BTREE", "") ","
+        SHOW_INDEX("by_value", "1", "\"Value\"", "A", "null", "BTREE", "") "]");
+    assert_string_equal(index_for(r, "-value,-id"), "by_value");
+
     /* no indexes known: no hint */
     rindex_free(r->indexes, r->nindexes);
     r->indexes = NULL;

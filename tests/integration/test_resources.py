@@ -736,6 +736,7 @@ class OrderingIndex(ResourceCase):
         r = get(target(THINGS, params))
         self.assertStatus(r, 200)
         self.assertEqual([o["id"] for o in r.json()["objects"]], want)
+        self.assertIn("the page runs without the index", SERVER.stderr())
         ids, scanned = self.page(params)
         self.assertEqual(ids, want)
         self.assertGreaterEqual(scanned, self.ROWS)
