@@ -533,6 +533,7 @@ static void tick(cami_timer *timer, void *ud)
                                        CLEANUP_ROWS),
                              housekept, (void *)&cleanup);
     }
+    sweep_tick(now);
     claim();
 }
 
