@@ -21,7 +21,6 @@ plugins_notifications_la_SOURCES = \
 	plugins/notifications/notif_queue.c \
 	plugins/notifications/notif_ratelog.c \
 	plugins/notifications/notif_resources.c \
-	plugins/notifications/notif_sweep.c \
 	plugins/notifications/notif_state.h
 nodist_plugins_notifications_la_SOURCES = plugins/notifications/notif_builtin.c
 plugins_notifications_la_CFLAGS = $(PLUGIN_CFLAGS) $(LIBCURL_CFLAGS) \
@@ -34,7 +33,6 @@ plugins_notifications_la_LIBADD = $(LIBCURL_LIBS) $(JANSSON_LIBS)
 # VPATH; the script runs in the source tree.
 notifications_builtin_files = \
 	plugins/notifications/migrations/0001_notifications.sql \
-	plugins/notifications/migrations/0002_fanout_pending.sql \
 	plugins/notifications/resources/notifications.json
 plugins/notifications/notif_builtin.c: scripts/embed.sh $(notifications_builtin_files)
 	$(AM_V_GEN)$(MKDIR_P) plugins/notifications && \

@@ -16,10 +16,6 @@
  *   4. commit; then notification.created (the object as GET shows it) and
  *      a wake-up for the delivery queue.
  *
- * A stored one from the REST resource's written hook, or from the sweep of
- * rows left pending (notif_sweep.c), starts by clearing its fanout_pending mark;
- * when another fan-out cleared it first, there is nothing left to do.
- *
  * So a notification is never stored without its deliveries, and a
  * delivery is queued before anything is sent. A deadlock (two
  * transactions touching the same rows) retries the whole transaction a
@@ -41,12 +37,7 @@
 
 static const char insert_sql[] =
     "INSERT INTO notification (user_id, recipient_type, type, severity, timestamp, message, "
-    "description, dedupe_key, fanout_pending) VALUES (?, ?, ?, ?, ?, ?, ?, UNHEX(SHA2(?, 256)), 0)";
-
-/* A stored notification is fanned out once: the row lock makes a second
- * fan-out wait for the first and then find nothing to clear. */
-static const char claim_sql[] =
-    "UPDATE notification SET fanout_pending = 0 WHERE id = ? AND fanout_pending = 1";
+    "description, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, UNHEX(SHA2(?, 256)))";
 
 /* The recipients: the person, or the person's caregivers. */
 static const char *const journal_sql[2] = {
@@ -437,22 +428,6 @@ static void inserted(cami_plugin *self, int status, json_t *result, const char *
     step_journal(f);
 }
 
-static void claimed(cami_plugin *self, int status, json_t *result, const char *error, void *ud)
-{
-    struct fan *f = ud;
-
-    (void)self;
-    if (status != CAMI_OK) {
-        fan_fail(f, status, error);
-        return;
-    }
-    if (json_integer_value(json_object_get(result, "affected_rows")) != 1) {
-        fan_fail(f, CAMI_STORE_EDUPLICATE, "fanned out already");
-        return;
-    }
-    step_journal(f);
-}
-
 static void begun(cami_plugin *self, int status, cami_store_tx *tx, const char *error, void *ud)
 {
     struct fan *f = ud;
@@ -466,13 +441,6 @@ static void begun(cami_plugin *self, int status, cami_store_tx *tx, const char *
         return;
     }
     f->tx = tx;
-    if (f->flags & FAN_CLAIM) {
-        rc = notif.db->tx_exec(tx, claim_sql,
-                               json_pack("[O]", json_object_get(f->row, "id")), claimed, f);
-        if (rc != CAMI_OK)
-            fan_fail(f, rc, "the notification could not be claimed for its fan-out");
-        return;
-    }
     if (!(f->flags & FAN_INSERT)) {
         step_journal(f);
         return;

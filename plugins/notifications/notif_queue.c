@@ -533,7 +533,6 @@ static void tick(cami_timer *timer, void *ud)
                                        CLEANUP_ROWS),
                              housekept, (void *)&cleanup);
     }
-    sweep_tick(now);
     claim();
 }
 

@@ -9,10 +9,8 @@
  * 400 naming the field); the validate hook adds what a spec cannot say (no
  * blank message or type). A notification POSTed to the resource is new
  * like one from the bus: the written hook writes its journal entries,
- * queues its deliveries and publishes notification.created, in a fan-out
- * that clears the row's fanout_pending mark; one the hook never finished
- * is swept later (notif_sweep.c), as is a row a PUT created. PATCH,
- * DELETE and a PUT that replaces a row are corrections: nothing is sent.
+ * queues its deliveries and publishes notification.created. PUT, PATCH
+ * and DELETE are corrections: nothing is sent for them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,8 +63,8 @@ static void written(cami_plugin *self, const char *method, const json_t *object,
         free(text);
         return;
     }
-    rc = fanout_start(row, FAN_CLAIM | FAN_JOURNAL | FAN_PUBLISH,
-                      "a POST to /api/v1/notifications/", NULL, NULL);
+    rc = fanout_start(row, FAN_JOURNAL | FAN_PUBLISH, "a POST to /api/v1/notifications/", NULL,
+                      NULL);
     if (rc != CAMI_OK)
         cami_log(self, CAMI_LOG_ERROR, "notification %lld: its deliveries cannot be queued "
                  "(%d)", (long long)json_integer_value(json_object_get(object, "id")), rc);

@@ -37,12 +37,10 @@ int resources_add(void);
 enum fanout_flags {
     FAN_INSERT = 1,     /* the row is new: INSERT it first (a duplicate ends it) */
     FAN_JOURNAL = 2,    /* write the journal entries (when config journal is on) */
-    FAN_PUBLISH = 4,    /* publish notification.created after the commit */
-    FAN_CLAIM = 8       /* a stored row: clear its fanout_pending mark first, and
-                         * end with nothing done when another fan-out did */
+    FAN_PUBLISH = 4     /* publish notification.created after the commit */
 };
-/* done: CAMI_OK, CAMI_STORE_EDUPLICATE (FAN_INSERT: stored before;
- * FAN_CLAIM: fanned out before), or the store's error (logged). */
+/* done: CAMI_OK, CAMI_STORE_EDUPLICATE (FAN_INSERT: stored before), or
+ * the store's error (logged). */
 typedef void (*fanout_done_fn)(int status, void *ud);
 
 /* Build the SQL of the delivery fan-out from the config (in init). */
@@ -52,18 +50,12 @@ void fanout_fini(void);
 /*
  * fanout_start - for `row` (notif_payload_check's form, stolen) or, when
  * FAN_INSERT is not set, the stored notification `row` with its "id":
- * insert it if asked (or, with FAN_CLAIM, clear its fanout_pending mark,
- * ending when another fan-out did), write its journal entries, queue its deliveries,
+ * insert it if asked, write its journal entries, queue its deliveries,
  * commit, then publish and wake the delivery queue. A deadlock retries
  * the transaction. `what` names the source in log lines. done (may be
  * NULL) runs once, later. Returns CAMI_OK, or an error (done not called).
  */
 int fanout_start(json_t *row, int flags, const char *what, fanout_done_fn done, void *ud);
-
-/* ---- notif_sweep.c ---- */
-
-/* From the queue's tick: fan out notifications left pending (see there). */
-void sweep_tick(uint64_t now_ms);
 
 /* ---- notif_intake.c ---- */
 

@@ -147,9 +147,10 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        # A backlog for a burst of 100 sends: socketserver's default of 5
-        # drops connects, and the ones that wait in it past webhook_timeout
-        # are sent again by camid while the receiver still reads them.
+        # A backlog for a burst of 100 sends: with socketserver's default of
+        # 5, connects were dropped and retried, and a POST could wait there
+        # past camid's webhook_timeout; camid then sent it again (attempt
+        # n+1) while the receiver still read the abandoned attempt n.
         class Server(http.server.ThreadingHTTPServer):
             request_queue_size = 256
 
@@ -214,11 +215,14 @@ class NotificationsCase(ServerTestCase):
                 "compliance": {"listeners": "main"},
                 "notifications": {"listeners": "notifications",
                                   "webhook_url": cls.receiver.url,
-                                  "webhook_timeout": int(scaled(5000)),
+                                  # long enough that a loaded machine never makes
+                                  # camid give up on a POST the receiver then reads
+                                  # (that one would come twice: at least once)
+                                  "webhook_timeout": int(scaled(20000)),
                                   # the lease only matters to the crash test (its own
                                   # camid); here it must outlast a loaded machine's
                                   # queue of 100 sends and their marks
-                                  "lease": int(scaled(5000)) + 60000,
+                                  "lease": int(scaled(20000)) + 60000,
                                   "retry_base": 100, "retry_max": 800, "max_attempts": 1000,
                                   "poll_interval": 200,
                                   "healthcheck_timeout": int(scaled(2000))}},
@@ -417,25 +421,11 @@ class Notifications(NotificationsCase):
                            self.receiver.for_user(user), 60, "100 deliveries")
         time.sleep(scaled(1.5))  # anything late would be a duplicate
         posts = self.receiver.for_user(user)
+        self.assertEqual(len(posts), 100, self.receiver.repeats(user))
         self.assertEqual(len({p[0] for p in posts}), 100, self.receiver.repeats(user))
         stored = {o["id"] for o in self.of_user(user)["objects"]}
         self.assertEqual({p[5]["id"] for p in posts}, stored)
         self.assertTrue(all(p[0] == p[1] and int(p[2]) >= 2 for p in posts))
-        # Each delivery is sent until one attempt is answered, never after:
-        # the attempt marked sent is the last the receiver got. An earlier
-        # attempt may come too (at least once) when the receiver read it only
-        # after camid had given up on it (webhook_timeout) - on a loaded
-        # machine, from the listen backlog; the delivery id tells it apart.
-        marked = {r.split("\t")[0]: int(r.split("\t")[1]) for r in DB.sql(
-            "SELECT d.id, d.attempts FROM notification_delivery d JOIN notification n ON "
-            "n.id = d.notification_id WHERE n.user_id = %d" % user).split("\n")[1:] if r}
-        for delivery, attempt in marked.items():
-            got = sorted(int(p[2]) for p in posts if p[0] == delivery)
-            self.assertEqual(got[-1], attempt, (delivery, self.receiver.repeats(user)))
-            self.assertEqual(len(set(got)), len(got), (delivery, self.receiver.repeats(user)))
-        if len(posts) != 100:
-            sys.stderr.write("note: %d earlier attempts came too (at least once): %r\n"
-                             % (len(posts) - 100, self.receiver.repeats(user)))
         self.assertEqual(self.sql_count(
             "SELECT COUNT(*) FROM notification_delivery d JOIN notification n ON "
             "n.id = d.notification_id WHERE n.user_id = %d AND d.state = 'sent'" % user), 100)
@@ -545,9 +535,6 @@ class Notifications(NotificationsCase):
         posts = wait_until(lambda: self.receiver.for_notifications({obj["id"]}), 10,
                            "the POSTed notification's delivery")
         self.assertEqual(posts[0][5], obj)
-        # The written hook cleared the mark in its fan-out's transaction.
-        self.assertEqual(self.sql_count(
-            "SELECT fanout_pending FROM notification WHERE id = %d" % obj["id"]), 0)
         self.create("notifications", dict(body, recipient_type="elderly", timestamp=t + 1),
                     listener="notifications")
         self.create("notifications", dict(body, timestamp=t + 2, severity="high"),
@@ -566,40 +553,6 @@ class Notifications(NotificationsCase):
         self.assertError(self.call("GET", API + "notifications/?message=x"), 400)
         self.assertError(self.call("GET", API + "notifications/?timestamp__gt=soon"), 400,
                          words="timestamp")
-
-    def test_a_stored_notification_whose_fan_out_never_ran_is_delivered_once(self):
-        # What a camid stopped between a POST's 201 and its written hook
-        # leaves behind: the row, pending, with no journal entry and no
-        # delivery. The sweep (notif_sweep.c) fans it out; the two workers
-        # both sweep, and the row's mark lets one of them do it.
-        user = self.store_person("Pending")
-        t = when()
-        DB.sql("INSERT INTO notification (user_id, recipient_type, type, severity, timestamp, "
-               "message, created_at) VALUES (%d, 'elderly', 'weight', 'medium', %d, "
-               "'left pending', NOW(3) - INTERVAL 1 MINUTE)" % (user, t))
-        nid = self.sql_count("SELECT id FROM notification WHERE user_id = %d" % user)
-        posts = wait_until(lambda: self.receiver.for_notifications({nid}), 30,
-                           "the pending notification's delivery")
-        time.sleep(scaled(3))   # two sweeps more: a second fan-out would show by now
-        posts = self.receiver.for_notifications({nid})
-        self.assertEqual(len(posts), 1, self.receiver.repeats(user))
-        self.assertEqual((posts[0][5]["message"], posts[0][5]["user_id"]),
-                         ("left pending", str(user)))
-        self.assertEqual(self.sql_count(
-            "SELECT fanout_pending FROM notification WHERE id = %d" % nid), 0)
-        self.assertEqual(self.sql_count(
-            "SELECT COUNT(*) FROM notification_delivery WHERE notification_id = %d" % nid), 1)
-        self.assertEqual(self.sql_count(
-            "SELECT COUNT(*) FROM store_journalentry WHERE user_id = %d AND "
-            "message = 'left pending'" % user), 1)
-        # One stored a moment ago is the written hook's to fan out: left alone.
-        DB.sql("INSERT INTO notification (user_id, recipient_type, type, severity, timestamp, "
-               "message) VALUES (%d, 'elderly', 'weight', 'medium', %d, 'just now')"
-               % (user, t + 1))
-        time.sleep(scaled(3))
-        self.assertEqual(self.sql_count(
-            "SELECT COUNT(*) FROM notification WHERE user_id = %d AND fanout_pending = 1" % user),
-            1)
 
     def test_bad_input_is_400_and_stores_nothing(self):
         user = person_id()
