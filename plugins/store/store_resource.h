@@ -182,7 +182,8 @@ struct rquery {
     size_t limit, offset;
     char *where;             /* "" or " WHERE ..." */
     char *order;             /* " ORDER BY ..." */
-    struct rorder *orders;   /* the same, as fields: the primary key last */
+    struct rorder *orders;   /* the same, as fields (the primary key appended
+                              * when the request did not name it) */
     size_t norders;
     json_t *params;          /* the WHERE's parameters */
     char *page_base;         /* the path and the other query parameters, for next/previous */

@@ -154,9 +154,8 @@ static int add_filter(const struct resource *r, const char *name, const char *va
     return 0;
 }
 
-/* One more key of the order, as SQL and in q->orders. */
-static int push_order(const struct resource *r, struct rquery *q, struct sbuf *order, size_t fi,
-                      int desc)
+/* One more key of the order. */
+static int push_order(struct rquery *q, size_t fi, int desc)
 {
     struct rorder *more = realloc(q->orders, (q->norders + 1) * sizeof *more);
 
@@ -164,13 +163,11 @@ static int push_order(const struct resource *r, struct rquery *q, struct sbuf *o
         return -1;
     q->orders = more;
     q->orders[q->norders++] = (struct rorder){ .field = fi, .desc = desc };
-    sbuf_add(order, order->len == 0 ? " ORDER BY " : ", ");
-    sbuf_addf(order, "`%s`%s", r->fields[fi].column, desc ? " DESC" : "");
     return 0;
 }
 
-static int add_order(const struct resource *r, struct rquery *q, const char *spec,
-                     struct sbuf *order, int *has_pk, int *first_desc, char *err, size_t errlen)
+static int add_order(const struct resource *r, struct rquery *q, const char *spec, char *err,
+                     size_t errlen)
 {
     int desc = spec[0] == '-';
     size_t fi;
@@ -180,13 +177,24 @@ static int add_order(const struct resource *r, struct rquery *q, const char *spe
         return bad(err, errlen, "No matching '%s' field for ordering on.", spec + desc);
     if (!f->orderable)
         return bad(err, errlen, "The '%s' field does not allow ordering.", spec + desc);
-    if (push_order(r, q, order, fi, desc) != 0)
+    if (push_order(q, fi, desc) != 0)
         return bad(err, errlen, "out of memory");
-    if (fi == r->pk)
-        *has_pk = 1;
-    if (*first_desc < 0)
-        *first_desc = desc;
     return 0;
+}
+
+/* The default order when none was asked, then the primary key, which ends
+ * every order so pages never overlap; it runs the way the first key does
+ * (newest first stays newest first). -1: out of memory. */
+static int complete_order(const struct resource *r, struct rquery *q)
+{
+    if (q->norders == 0)
+        for (size_t i = 0; i < r->ndefault_order; i++)
+            if (push_order(q, r->default_order[i].field, r->default_order[i].desc) != 0)
+                return -1;
+    for (size_t i = 0; i < q->norders; i++)
+        if (q->orders[i].field == r->pk)
+            return 0;
+    return push_order(q, r->pk, q->norders > 0 && q->orders[0].desc);
 }
 
 int rquery_parse(const struct resource *r, const cami_request *req, json_t *owner,
@@ -194,7 +202,6 @@ int rquery_parse(const struct resource *r, const cami_request *req, json_t *owne
 {
     struct sbuf where = { 0 }, order = { 0 }, page = { 0 };
     const char *name, *value, *text;
-    int has_pk = 0, any_order = 0, first_desc = -1;
 
     *q = (struct rquery){ .limit = RQ_DEFAULT_LIMIT };
     q->params = json_array();
@@ -219,8 +226,7 @@ int rquery_parse(const struct resource *r, const cami_request *req, json_t *owne
             sbuf_add(&page, "&");
         }
         if (strcmp(name, "order_by") == 0) {
-            any_order = 1;
-            if (add_order(r, q, value, &order, &has_pk, &first_desc, err, errlen) != 0)
+            if (add_order(r, q, value, err, errlen) != 0)
                 goto fail;
         } else if (!is_reserved(name) &&
                    add_filter(r, name, value, &where, q->params, err, errlen) != 0) {
@@ -232,24 +238,13 @@ int rquery_parse(const struct resource *r, const cami_request *req, json_t *owne
         sbuf_addf(&where, "`%s` = ?", r->fields[r->owner].column);
         json_array_append_new(q->params, rvalue_to_param(&r->fields[r->owner], owner));
     }
-    if (!any_order) {
-        for (size_t i = 0; i < r->ndefault_order; i++) {
-            if (push_order(r, q, &order, r->default_order[i].field, r->default_order[i].desc) != 0) {
-                bad(err, errlen, "out of memory");
-                goto fail;
-            }
-            if (r->default_order[i].field == r->pk)
-                has_pk = 1;
-            if (first_desc < 0)
-                first_desc = r->default_order[i].desc;
-        }
-    }
-    /* The primary key ends every order, so pages never overlap; it runs
-     * the way the first key does (newest first stays newest first). */
-    if (!has_pk && push_order(r, q, &order, r->pk, first_desc > 0) != 0) {
+    if (complete_order(r, q) != 0) {
         bad(err, errlen, "out of memory");
         goto fail;
     }
+    for (size_t i = 0; i < q->norders; i++)
+        sbuf_addf(&order, "%s`%s`%s", i == 0 ? " ORDER BY " : ", ",
+                  r->fields[q->orders[i].field].column, q->orders[i].desc ? " DESC" : "");
     q->where = sbuf_take(&where);
     q->order = sbuf_take(&order);
     q->page_base = sbuf_take(&page);
